@@ -1,0 +1,142 @@
+# Skirmish build and test entry points. `make help` lists the targets.
+#
+# The Makefile works before every part of the repository exists: targets that need
+# a package or command that has not been written yet say so, or skip it.
+
+GO       ?= go
+FUZZTIME ?= 10s
+ARGS     ?=
+
+# Packages that import Ebiten (the client tree and cmd/skirmish) need cgo and X11
+# headers to build and a display to test; everything else must build with
+# CGO_ENABLED=0 and is tested without one.
+EBITEN := github.com/hajimehoshi/ebiten
+
+# Commands that exist so far; the rest arrive with later issues.
+CMDS := $(patsubst %/,%,$(dir $(wildcard cmd/skirmishd/*.go cmd/skirmish-bots/*.go cmd/skirmish-replay/*.go)))
+CMDS := $(sort $(CMDS))
+
+# Packages with benchmarks, among those that exist so far.
+BENCH_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard sim/*.go replay/*.go))))
+
+# The arm64 emulator: qemu-aarch64-static on Debian bookworm and Ubuntu, plain
+# qemu-aarch64 (also static) in newer qemu-user packages.
+QEMU_AARCH64 ?= $(shell command -v qemu-aarch64-static 2>/dev/null || command -v qemu-aarch64 2>/dev/null)
+
+.PHONY: help deps vet test test-plain test-ebiten crossarch fuzz bench server play build clean
+
+help:
+	@echo "make play       run the desktop client (needs cmd/skirmish)"
+	@echo "make test       install deps, vet, test (race, Xvfb for Ebiten), then crossarch"
+	@echo "make crossarch  run the sim tests on 386 and on arm64 under qemu"
+	@echo "make fuzz       run every fuzz target for FUZZTIME (default $(FUZZTIME))"
+	@echo "make bench      run the benchmarks of sim and replay"
+	@echo "make server     run the dedicated server (ARGS=... passes flags)"
+	@echo "make build      build the CGO_ENABLED=0 commands into ./bin/"
+	@echo "make deps       install missing Debian packages (apt; sudo when not root)"
+	@echo "make vet        go vet ./..."
+	@echo "make clean      remove ./bin/"
+
+deps:
+	@bash scripts/deps.sh
+
+vet: deps
+	$(GO) vet ./...
+
+# test vets everything, runs the race-enabled tests (the Ebiten packages under
+# Xvfb), then checks determinism on other architectures.
+test: deps
+	$(GO) vet ./...
+	@$(MAKE) --no-print-directory test-plain test-ebiten
+	@$(MAKE) --no-print-directory crossarch
+
+# pkglist prints "PACKAGE 0|1" for every package in the module, 1 when the package
+# or its tests (in-package or external) depend on Ebiten, directly or not.
+define pkglist
+$(GO) list -test -f '{{.ImportPath}} {{join .Deps " "}}' ./... | awk -v ebiten='$(EBITEN)' '\
+	{ p = $$1; \
+	  if (NF > 1 && substr($$2, 1, 1) == "[") { p = substr($$2, 2, length($$2) - 2) } \
+	  sub(/\.test$$/, "", p); \
+	  if (!(p in seen)) { seen[p] = 1; order[n++] = p; uses[p] = 0 } \
+	  for (i = 2; i <= NF; i++) if ($$i == ebiten || index($$i, ebiten "/") == 1) uses[p] = 1 } \
+	END { for (i = 0; i < n; i++) print order[i], uses[order[i]] }'
+endef
+
+test-plain:
+	@set -e; list=$$($(pkglist)); \
+	pkgs=$$(printf '%s\n' "$$list" | awk '$$2 == 0 { print $$1 }'); \
+	if [ -z "$$pkgs" ]; then echo "no packages to test"; exit 0; fi; \
+	echo "$(GO) test -race" $$pkgs; \
+	$(GO) test -race $$pkgs
+
+test-ebiten:
+	@set -e; list=$$($(pkglist)); \
+	pkgs=$$(printf '%s\n' "$$list" | awk '$$2 == 1 { print $$1 }'); \
+	if [ -z "$$pkgs" ]; then echo "no Ebiten packages yet; skipping the Xvfb tests"; exit 0; fi; \
+	echo "xvfb-run -a $(GO) test -race" $$pkgs; \
+	xvfb-run -a $(GO) test -race $$pkgs
+
+# crossarch runs the whole sim test suite, golden replay hashes included, on 386
+# (32-bit int, natively) and on arm64 (under qemu, no binfmt needed): a stray
+# float, an int that overflows on 32 bits or an architecture-dependent result
+# changes the hashes there.
+crossarch:
+ifeq ($(wildcard sim/*.go),)
+	@echo "crossarch: sim/ does not exist yet; nothing to check"
+else
+	GOARCH=386 CGO_ENABLED=0 $(GO) test ./sim/...
+	@if [ -z "$(QEMU_AARCH64)" ]; then \
+		echo "crossarch: qemu-aarch64-static not found; run 'make deps' (Debian package qemu-user-static)" >&2; \
+		exit 1; \
+	fi
+	GOARCH=arm64 CGO_ENABLED=0 $(GO) test -exec $(QEMU_AARCH64) ./sim/...
+endif
+
+# fuzz runs every fuzz target of every package for FUZZTIME each, one at a time
+# (go test -fuzz takes a single package and a single target).
+fuzz:
+	@set -e; \
+	for pkg in $$($(GO) list ./...); do \
+		names=$$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); \
+		for name in $$names; do \
+			echo "== $$pkg $$name ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$${name}$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+bench:
+ifeq ($(BENCH_DIRS),)
+	@echo "bench: neither sim/ nor replay/ exists yet; nothing to measure"
+else
+	$(GO) test -run '^$$' -bench . -benchmem $(addprefix ./,$(addsuffix /...,$(BENCH_DIRS)))
+endif
+
+server:
+ifeq ($(wildcard cmd/skirmishd/*.go),)
+	@echo "skirmishd does not exist yet (see issue 4)" >&2; exit 1
+else
+	$(GO) run ./cmd/skirmishd $(ARGS)
+endif
+
+ifeq ($(wildcard cmd/skirmish/*.go),)
+play:
+	@echo "the desktop client does not exist yet; it arrives with issue 6 (cmd/skirmish)." >&2
+	@echo "Until then, 'make test' builds and tests what exists." >&2
+	@exit 1
+else
+play: deps
+	$(GO) run ./cmd/skirmish play $(ARGS)
+endif
+
+# build checks on the way that the server, bots and replay tool need neither cgo
+# nor X11.
+build:
+ifeq ($(CMDS),)
+	@echo "build: no commands exist yet (cmd/skirmishd, cmd/skirmish-bots, cmd/skirmish-replay)"
+else
+	@mkdir -p bin
+	CGO_ENABLED=0 $(GO) build -o bin/ $(addprefix ./,$(CMDS))
+endif
+
+clean:
+	rm -rf bin
