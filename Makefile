@@ -19,10 +19,6 @@ CMDS := $(sort $(CMDS))
 # Packages with benchmarks, among those that exist so far.
 BENCH_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard sim/*.go replay/*.go))))
 
-# The arm64 emulator: qemu-aarch64-static on Debian bookworm and Ubuntu, plain
-# qemu-aarch64 (also static) in newer qemu-user packages.
-QEMU_AARCH64 ?= $(shell command -v qemu-aarch64-static 2>/dev/null || command -v qemu-aarch64 2>/dev/null)
-
 .PHONY: help deps vet test test-plain test-ebiten crossarch fuzz bench server play build clean
 
 help:
@@ -76,21 +72,10 @@ test-ebiten:
 	echo "xvfb-run -a $(GO) test -race" $$pkgs; \
 	xvfb-run -a $(GO) test -race $$pkgs
 
-# crossarch runs the whole sim test suite, golden replay hashes included, on 386
-# (32-bit int, natively) and on arm64 (under qemu, no binfmt needed): a stray
-# float, an int that overflows on 32 bits or an architecture-dependent result
-# changes the hashes there.
+# crossarch runs the sim tests (golden hashes included) on 386 and on arm64;
+# see scripts/crossarch.sh.
 crossarch:
-ifeq ($(wildcard sim/*.go),)
-	@echo "crossarch: sim/ does not exist yet; nothing to check"
-else
-	GOARCH=386 CGO_ENABLED=0 $(GO) test ./sim/...
-	@if [ -z "$(QEMU_AARCH64)" ]; then \
-		echo "crossarch: qemu-aarch64-static not found; run 'make deps' (Debian package qemu-user-static)" >&2; \
-		exit 1; \
-	fi
-	GOARCH=arm64 CGO_ENABLED=0 $(GO) test -exec $(QEMU_AARCH64) ./sim/...
-endif
+	@GO=$(GO) bash scripts/crossarch.sh
 
 # fuzz runs every fuzz target of every package for FUZZTIME each, one at a time
 # (go test -fuzz takes a single package and a single target).
