@@ -1,0 +1,528 @@
+package protocol
+
+import (
+	"fmt"
+
+	"github.com/skirmishgg/skirmish/sim"
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// Version is the protocol version. A handshake of another version is refused
+// with CloseVersion.
+const Version = 1
+
+// Limits of the wire format. A message above MaxMessageSize is refused
+// before it is decoded; the server reads client messages with the tighter
+// MaxClientMessage.
+const (
+	MaxMessageSize   = 64 << 10
+	MaxClientMessage = 512
+	MaxMatchIDLen    = 32
+	MaxTokenLen      = 64
+	MaxTextLen       = 200
+	// MaxEvents bounds the events of one frame.
+	MaxEvents = 4096
+)
+
+// Kind is the first element of every message.
+type Kind uint8
+
+// Message kinds. C→S: sent by clients; S→C: sent by the server.
+const (
+	KindHello      Kind = 1  // C→S handshake
+	KindWelcome    Kind = 2  // S→C handshake answer
+	KindCommand    Kind = 3  // C→S an action
+	KindFrame      Kind = 4  // S→C a tick's events
+	KindReject     Kind = 5  // S→C a refused command
+	KindPing       Kind = 6  // C→S clock sync
+	KindPong       Kind = 7  // S→C clock sync answer
+	KindHashReport Kind = 8  // C→S a client's world hash
+	KindNotice     Kind = 9  // S→C match ending, kicked, shutting down
+	KindSnapshot   Kind = 10 // S→C a fresh world after a desync
+	numKinds       Kind = 11
+)
+
+var kindNames = [numKinds]string{"", "hello", "welcome", "command", "frame", "reject",
+	"ping", "pong", "hash_report", "notice", "snapshot"}
+
+func (k Kind) String() string {
+	if k == 0 || k >= numKinds {
+		return fmt.Sprintf("kind(%d)", uint8(k))
+	}
+	return kindNames[k]
+}
+
+// Close codes, sent as the WebSocket close status with a reason text.
+// 1000-1011 have their RFC 6455 meanings; 4000-4999 are Skirmish's own.
+const (
+	CloseNormal        = 1000 // the client left, or the match ended
+	CloseGoingAway     = 1001 // the server is shutting down
+	CloseProtocolError = 1002 // a malformed message
+	ClosePolicy        = 1008 // flooding, a slow reader, kicked by an admin
+	CloseTooBig        = 1009 // a message above the size limit
+	CloseVersion       = 4001 // the handshake's protocol version is not ours
+	CloseMatchFull     = 4002 // no room in the requested match, or no match could be created
+	CloseBadResume     = 4003 // the resume token is unknown or expired
+	CloseBadHello      = 4004 // the first message was not a valid hello
+)
+
+// Message is any protocol message.
+type Message interface {
+	Kind() Kind
+	// Append appends the message's msgpack encoding to dst.
+	Append(dst []byte) []byte
+}
+
+// Hello opens a session: the first message a client sends.
+type Hello struct {
+	Version uint32
+	Name    string // the player's name (sim.ValidName)
+	Match   string // the match to join; empty lets the server choose
+	Resume  string // a resume token from an earlier Welcome, or empty
+}
+
+// Welcome answers a Hello: the client's player and the world to start from.
+type Welcome struct {
+	Player    sim.PlayerID
+	Match     string
+	Map       string // the map's name, as in assets/maps
+	TickRate  int32
+	Tick      uint32 // the tick of Snapshot; frames follow from Tick+1
+	Time      uint32 // the server's match clock, ms, when the welcome was sent
+	HashEvery uint32 // frames whose tick is a multiple of this carry the world hash
+	Resume    string // the token that takes this player back after a disconnect
+	Snapshot  []byte // sim snapshot of the world at Tick
+}
+
+// Command is an action by the session's own player. The player is never on
+// the wire: the server takes it from the session.
+type Command struct {
+	Seq  uint32 // the client's sequence number, increasing
+	Time uint32 // when it was issued, on the server's match clock (ms) as the client estimates it
+	// Input holds the action and its arguments; Input.Player is ignored.
+	Input sim.Input
+}
+
+// Event is an accepted command (or a join or leave the server made) as it
+// takes effect in a frame.
+type Event struct {
+	Seq   uint32 // the command's sequence number; 0 for server-made events
+	Input sim.Input
+}
+
+// Frame carries the events of one tick, after the server simulated it.
+type Frame struct {
+	Tick    uint32
+	Events  []Event
+	HasHash bool
+	Hash    uint64 // the world hash after Tick, when HasHash
+}
+
+// Reject refuses a command.
+type Reject struct {
+	Seq    uint32
+	Reason Reason
+	Text   string
+}
+
+// Ping asks for the server's clock; ClientTime comes back unchanged.
+type Ping struct{ ClientTime uint64 }
+
+// Pong answers a Ping.
+type Pong struct {
+	ClientTime uint64
+	ServerTime uint32 // the match clock, ms, when the pong was sent
+}
+
+// HashReport tells the server the client's world hash after Tick.
+type HashReport struct {
+	Tick uint32
+	Hash uint64
+}
+
+// Notice tells a client of something that happens to its session.
+type Notice struct {
+	Code NoticeCode
+	Text string
+}
+
+// NoticeCode says what a Notice is about.
+type NoticeCode uint8
+
+// Notice codes.
+const (
+	NoticeMatchEnding NoticeCode = 1 // the match ends; the connection closes next
+	NoticeKicked      NoticeCode = 2 // an admin removed the player
+	NoticeShutdown    NoticeCode = 3 // the server is shutting down
+	NoticeDesync      NoticeCode = 4 // the client's hash differed; a Snapshot follows
+	numNotices                   = NoticeDesync + 1
+)
+
+// Snapshot replaces the client's world after a desync.
+type Snapshot struct{ Snapshot []byte }
+
+func (*Hello) Kind() Kind      { return KindHello }
+func (*Welcome) Kind() Kind    { return KindWelcome }
+func (*Command) Kind() Kind    { return KindCommand }
+func (*Frame) Kind() Kind      { return KindFrame }
+func (*Reject) Kind() Kind     { return KindReject }
+func (*Ping) Kind() Kind       { return KindPing }
+func (*Pong) Kind() Kind       { return KindPong }
+func (*HashReport) Kind() Kind { return KindHashReport }
+func (*Notice) Kind() Kind     { return KindNotice }
+func (*Snapshot) Kind() Kind   { return KindSnapshot }
+
+// Append implements Message.
+func (m *Hello) Append(dst []byte) []byte {
+	return appendMsg(dst, func(e *msgpack.Encoder) {
+		e.EncodeArrayLen(5)
+		e.EncodeUint(uint64(KindHello))
+		e.EncodeUint(uint64(m.Version))
+		e.EncodeString(m.Name)
+		e.EncodeString(m.Match)
+		e.EncodeString(m.Resume)
+	})
+}
+
+// Append implements Message.
+func (m *Welcome) Append(dst []byte) []byte {
+	return appendMsg(dst, func(e *msgpack.Encoder) {
+		e.EncodeArrayLen(10)
+		e.EncodeUint(uint64(KindWelcome))
+		e.EncodeUint(uint64(m.Player))
+		e.EncodeString(m.Match)
+		e.EncodeString(m.Map)
+		e.EncodeUint(uint64(m.TickRate))
+		e.EncodeUint(uint64(m.Tick))
+		e.EncodeUint(uint64(m.Time))
+		e.EncodeUint(uint64(m.HashEvery))
+		e.EncodeString(m.Resume)
+		encodeBin(e, m.Snapshot)
+	})
+}
+
+// Append implements Message.
+func (m *Command) Append(dst []byte) []byte {
+	return appendMsg(dst, func(e *msgpack.Encoder) {
+		e.EncodeArrayLen(4 + argCount(m.Input.Action))
+		e.EncodeUint(uint64(KindCommand))
+		e.EncodeUint(uint64(m.Seq))
+		e.EncodeUint(uint64(m.Time))
+		encodeAction(e, &m.Input)
+	})
+}
+
+// Append implements Message. A frame is also the unit of the replay log.
+func (m *Frame) Append(dst []byte) []byte {
+	return appendMsg(dst, func(e *msgpack.Encoder) {
+		n := 3
+		if m.HasHash {
+			n = 4
+		}
+		e.EncodeArrayLen(n)
+		e.EncodeUint(uint64(KindFrame))
+		e.EncodeUint(uint64(m.Tick))
+		e.EncodeArrayLen(len(m.Events))
+		for i := range m.Events {
+			ev := &m.Events[i]
+			e.EncodeArrayLen(3 + argCount(ev.Input.Action))
+			e.EncodeUint(uint64(ev.Input.Player))
+			e.EncodeUint(uint64(ev.Seq))
+			encodeAction(e, &ev.Input)
+		}
+		if m.HasHash {
+			e.EncodeUint(m.Hash)
+		}
+	})
+}
+
+// Append implements Message.
+func (m *Reject) Append(dst []byte) []byte {
+	return appendMsg(dst, func(e *msgpack.Encoder) {
+		e.EncodeArrayLen(4)
+		e.EncodeUint(uint64(KindReject))
+		e.EncodeUint(uint64(m.Seq))
+		e.EncodeUint(uint64(m.Reason))
+		e.EncodeString(m.Text)
+	})
+}
+
+// Append implements Message.
+func (m *Ping) Append(dst []byte) []byte {
+	return appendMsg(dst, func(e *msgpack.Encoder) {
+		e.EncodeArrayLen(2)
+		e.EncodeUint(uint64(KindPing))
+		e.EncodeUint(m.ClientTime)
+	})
+}
+
+// Append implements Message.
+func (m *Pong) Append(dst []byte) []byte {
+	return appendMsg(dst, func(e *msgpack.Encoder) {
+		e.EncodeArrayLen(3)
+		e.EncodeUint(uint64(KindPong))
+		e.EncodeUint(m.ClientTime)
+		e.EncodeUint(uint64(m.ServerTime))
+	})
+}
+
+// Append implements Message.
+func (m *HashReport) Append(dst []byte) []byte {
+	return appendMsg(dst, func(e *msgpack.Encoder) {
+		e.EncodeArrayLen(3)
+		e.EncodeUint(uint64(KindHashReport))
+		e.EncodeUint(uint64(m.Tick))
+		e.EncodeUint(m.Hash)
+	})
+}
+
+// Append implements Message.
+func (m *Notice) Append(dst []byte) []byte {
+	return appendMsg(dst, func(e *msgpack.Encoder) {
+		e.EncodeArrayLen(3)
+		e.EncodeUint(uint64(KindNotice))
+		e.EncodeUint(uint64(m.Code))
+		e.EncodeString(m.Text)
+	})
+}
+
+// Append implements Message.
+func (m *Snapshot) Append(dst []byte) []byte {
+	return appendMsg(dst, func(e *msgpack.Encoder) {
+		e.EncodeArrayLen(2)
+		e.EncodeUint(uint64(KindSnapshot))
+		encodeBin(e, m.Snapshot)
+	})
+}
+
+// encodeBin writes b as msgpack bin. msgpack.Encoder.EncodeBytes writes a
+// nil slice as msgpack nil, which the decoders rightly refuse; a nil snapshot
+// is an empty bin on the wire.
+func encodeBin(e *msgpack.Encoder, b []byte) {
+	if b == nil {
+		b = []byte{}
+	}
+	e.EncodeBytes(b)
+}
+
+// argCount is the number of arguments that follow an action on the wire.
+func argCount(a sim.Action) int {
+	switch a {
+	case sim.Join, sim.MoveStart, sim.StrafeStart, sim.RotateStart:
+		return 1
+	case sim.SpawnAt:
+		return 2
+	}
+	return 0
+}
+
+func encodeAction(e *msgpack.Encoder, in *sim.Input) {
+	e.EncodeUint(uint64(in.Action))
+	switch in.Action {
+	case sim.Join:
+		e.EncodeString(in.Name)
+	case sim.SpawnAt:
+		e.EncodeInt(int64(in.X))
+		e.EncodeInt(int64(in.Y))
+	case sim.MoveStart, sim.StrafeStart, sim.RotateStart:
+		e.EncodeInt(int64(in.Value))
+	}
+}
+
+// decodeAction reads an action and its arguments; n is the number of
+// elements left in the enclosing array, which must match the action.
+func (d *decoder) decodeAction(in *sim.Input, n int) {
+	in.Action = sim.Action(d.uint("action", 1, int64(sim.Fire)))
+	if d.err != nil {
+		return
+	}
+	if want := 1 + argCount(in.Action); n != want {
+		d.fail("action %s with %d arguments, want %d", in.Action, n-1, want-1)
+		return
+	}
+	switch in.Action {
+	case sim.Join:
+		in.Name = d.str("name", sim.MaxNameLen)
+	case sim.SpawnAt:
+		in.X = int32(d.int("x", 0, sim.MaxMapSize-1))
+		in.Y = int32(d.int("y", 0, sim.MaxMapSize-1))
+	case sim.MoveStart, sim.StrafeStart, sim.RotateStart:
+		in.Value = int32(d.int("value", -1<<31, 1<<31-1))
+	}
+}
+
+const maxU32 = 1<<32 - 1
+
+// Decode decodes any message. It allocates the message; the typed Decode
+// methods below reuse the caller's.
+func Decode(b []byte) (Message, error) {
+	k, err := PeekKind(b)
+	if err != nil {
+		return nil, err
+	}
+	var m interface {
+		Message
+		Decode([]byte) error
+	}
+	switch k {
+	case KindHello:
+		m = new(Hello)
+	case KindWelcome:
+		m = new(Welcome)
+	case KindCommand:
+		m = new(Command)
+	case KindFrame:
+		m = new(Frame)
+	case KindReject:
+		m = new(Reject)
+	case KindPing:
+		m = new(Ping)
+	case KindPong:
+		m = new(Pong)
+	case KindHashReport:
+		m = new(HashReport)
+	case KindNotice:
+		m = new(Notice)
+	case KindSnapshot:
+		m = new(Snapshot)
+	}
+	if err := m.Decode(b); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// PeekKind returns the kind of the message in b without decoding the rest.
+func PeekKind(b []byte) (Kind, error) {
+	if len(b) > MaxMessageSize {
+		return 0, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(b), MaxMessageSize)
+	}
+	var k Kind
+	d := decoders.Get().(*decoder)
+	defer decoders.Put(d)
+	d.src, d.err = b, nil
+	d.r.Reset(b)
+	d.arrayLen(1, 255)
+	k = Kind(d.uint("kind", 1, int64(numKinds-1)))
+	err := d.err
+	d.src, d.err = nil, nil
+	if err != nil {
+		return 0, fmt.Errorf("protocol: %w", err)
+	}
+	return k, nil
+}
+
+// Decode reads a Hello from b.
+func (m *Hello) Decode(b []byte) error {
+	return decode(b, KindHello, func(d *decoder, n int) {
+		d.fields(n, 4, 4)
+		m.Version = uint32(d.uint("version", 0, maxU32))
+		m.Name = d.str("name", sim.MaxNameLen)
+		m.Match = d.str("match", MaxMatchIDLen)
+		m.Resume = d.str("resume token", MaxTokenLen)
+	})
+}
+
+// Decode reads a Welcome from b. Snapshot aliases b.
+func (m *Welcome) Decode(b []byte) error {
+	return decode(b, KindWelcome, func(d *decoder, n int) {
+		d.fields(n, 9, 9)
+		m.Player = sim.PlayerID(d.uint("player", 1, maxU32))
+		m.Match = d.str("match", MaxMatchIDLen)
+		m.Map = d.str("map", MaxMatchIDLen)
+		m.TickRate = int32(d.uint("tick rate", sim.MinTickRate, sim.MaxTickRate))
+		m.Tick = uint32(d.uint("tick", 0, maxU32))
+		m.Time = uint32(d.uint("time", 0, maxU32))
+		m.HashEvery = uint32(d.uint("hash interval", 1, maxU32))
+		m.Resume = d.str("resume token", MaxTokenLen)
+		m.Snapshot = d.raw("snapshot", false, MaxMessageSize)
+	})
+}
+
+// Decode reads a Command from b.
+func (m *Command) Decode(b []byte) error {
+	return decode(b, KindCommand, func(d *decoder, n int) {
+		d.fields(n, 3, 5)
+		m.Seq = uint32(d.uint("seq", 0, maxU32))
+		m.Time = uint32(d.uint("time", 0, maxU32))
+		m.Input = sim.Input{}
+		d.decodeAction(&m.Input, n-2)
+	})
+}
+
+// Decode reads a Frame from b, reusing m.Events' storage. Join names are
+// copied; nothing aliases b.
+func (m *Frame) Decode(b []byte) error {
+	return decode(b, KindFrame, func(d *decoder, n int) {
+		d.fields(n, 2, 3)
+		m.Tick = uint32(d.uint("tick", 0, maxU32))
+		ne := d.arrayLen(0, MaxEvents)
+		m.Events = m.Events[:0]
+		for i := 0; i < ne && d.err == nil; i++ {
+			fields := d.arrayLen(3, 5)
+			var ev Event
+			ev.Input.Player = sim.PlayerID(d.uint("player", 1, maxU32))
+			ev.Seq = uint32(d.uint("seq", 0, maxU32))
+			d.decodeAction(&ev.Input, fields-2)
+			m.Events = append(m.Events, ev)
+		}
+		m.HasHash = n == 3
+		m.Hash = 0
+		if m.HasHash {
+			m.Hash = d.uint64("hash")
+		}
+	})
+}
+
+// Decode reads a Reject from b.
+func (m *Reject) Decode(b []byte) error {
+	return decode(b, KindReject, func(d *decoder, n int) {
+		d.fields(n, 3, 3)
+		m.Seq = uint32(d.uint("seq", 0, maxU32))
+		m.Reason = Reason(d.uint("reason", 1, 255))
+		m.Text = d.str("text", MaxTextLen)
+	})
+}
+
+// Decode reads a Ping from b.
+func (m *Ping) Decode(b []byte) error {
+	return decode(b, KindPing, func(d *decoder, n int) {
+		d.fields(n, 1, 1)
+		m.ClientTime = d.uint64("client time")
+	})
+}
+
+// Decode reads a Pong from b.
+func (m *Pong) Decode(b []byte) error {
+	return decode(b, KindPong, func(d *decoder, n int) {
+		d.fields(n, 2, 2)
+		m.ClientTime = d.uint64("client time")
+		m.ServerTime = uint32(d.uint("server time", 0, maxU32))
+	})
+}
+
+// Decode reads a HashReport from b.
+func (m *HashReport) Decode(b []byte) error {
+	return decode(b, KindHashReport, func(d *decoder, n int) {
+		d.fields(n, 2, 2)
+		m.Tick = uint32(d.uint("tick", 0, maxU32))
+		m.Hash = d.uint64("hash")
+	})
+}
+
+// Decode reads a Notice from b.
+func (m *Notice) Decode(b []byte) error {
+	return decode(b, KindNotice, func(d *decoder, n int) {
+		d.fields(n, 2, 2)
+		m.Code = NoticeCode(d.uint("code", 1, int64(numNotices-1)))
+		m.Text = d.str("text", MaxTextLen)
+	})
+}
+
+// Decode reads a Snapshot from b. Snapshot aliases b.
+func (m *Snapshot) Decode(b []byte) error {
+	return decode(b, KindSnapshot, func(d *decoder, n int) {
+		d.fields(n, 1, 1)
+		m.Snapshot = d.raw("snapshot", false, MaxMessageSize)
+	})
+}
