@@ -407,7 +407,7 @@ func PeekKind(b []byte) (Kind, error) {
 	err := d.err
 	d.src, d.err = nil, nil
 	if err != nil {
-		return 0, fmt.Errorf("protocol: %w", err)
+		return 0, err
 	}
 	return k, nil
 }
