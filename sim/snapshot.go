@@ -90,6 +90,10 @@ func Restore(m *Map, data []byte) (*World, error) {
 	w := &World{Map: m}
 	w.TickRate = r.uint("tick rate", MinTickRate, MaxTickRate)
 	w.Tick = uint32(r.uvarint("tick", 1<<32-1))
+	if r.err != nil {
+		// The limits below depend on the tick rate.
+		return nil, r.err
+	}
 	n := r.uint("player count", 0, MaxPlayers)
 	if r.err == nil && n > 0 {
 		w.Players = make([]Player, n)
@@ -97,7 +101,7 @@ func Restore(m *Map, data []byte) (*World, error) {
 	maxX, maxY := m.Width*Unit-1, m.Height*Unit-1
 	for i := 0; r.err == nil && i < int(n); i++ {
 		p := &w.Players[i]
-		p.ID = PlayerID(r.uint("player id", 1, 1<<31-1))
+		p.ID = r.id("player id")
 		if i > 0 && r.err == nil && p.ID <= w.Players[i-1].ID {
 			r.fail("player ids not ascending")
 		}
@@ -128,6 +132,16 @@ func Restore(m *Map, data []byte) (*World, error) {
 		case p.Alive && w.boxInWall(p.X, p.Y):
 			r.fail("player %d inside a wall", p.ID)
 		}
+		// Step never lets living players overlap, and two that overlap by
+		// more than a substep are locked together: moveAxis refuses every
+		// step that leaves them overlapping, even one away from the other.
+		for j := 0; p.Alive && j < i; j++ {
+			q := &w.Players[j]
+			if q.Alive && abs32(q.X-p.X) < 2*PlayerRadius && abs32(q.Y-p.Y) < 2*PlayerRadius {
+				r.fail("players %d and %d overlap", q.ID, p.ID)
+				break
+			}
+		}
 	}
 	np := r.uint("projectile count", 0, MaxProjectiles)
 	if r.err == nil && np > 0 {
@@ -136,7 +150,7 @@ func Restore(m *Map, data []byte) (*World, error) {
 	maxLife := ProjectileRange / max(w.perTick(ProjectileSpeed), 1)
 	for i := 0; r.err == nil && i < int(np); i++ {
 		pr := &w.Projectiles[i]
-		pr.Owner = PlayerID(r.uint("owner", 1, 1<<31-1))
+		pr.Owner = r.id("owner")
 		pr.X = r.uint("projectile x", 0, maxX)
 		pr.Y = r.uint("projectile y", 0, maxY)
 		pr.Heading = r.u16()
@@ -229,6 +243,15 @@ func (r *reader) uvarint(what string, limit uint64) uint64 {
 		return 0
 	}
 	r.b, r.off = r.b[n:], r.off+n
+	return v
+}
+
+// id reads a player id: any uint32 but 0, as Validate accepts.
+func (r *reader) id(what string) PlayerID {
+	v := PlayerID(r.uvarint(what, 1<<32-1))
+	if r.err == nil && v == 0 {
+		r.fail("%s 0 below 1", what)
+	}
 	return v
 }
 
