@@ -1,0 +1,472 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/skirmishgg/skirmish/assets"
+	"github.com/skirmishgg/skirmish/replay"
+	"github.com/skirmishgg/skirmish/replay/synth"
+	"github.com/skirmishgg/skirmish/sim"
+)
+
+// oneFile parses flags and expects exactly one file argument.
+func oneFile(c *cli, fs interface {
+	Parse([]string) error
+	Args() []string
+}, args []string) (string, error) {
+	if err := fs.Parse(args); err != nil {
+		if strings.Contains(err.Error(), "help requested") {
+			return "", err
+		}
+		return "", errUsage
+	}
+	if len(fs.Args()) != 1 {
+		return "", c.usagef("want one file, got %d arguments", len(fs.Args()))
+	}
+	return fs.Args()[0], nil
+}
+
+func open(path string) (*replay.Reader, error) {
+	r, err := replay.Open(path)
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &pe):
+		return nil, pe // names the file already
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+// infoJSON is info's -json output.
+type infoJSON struct {
+	File          string              `json:"file"`
+	MatchID       string              `json:"match_id"`
+	Map           string              `json:"map"`
+	MapName       string              `json:"map_name"`
+	Start         *time.Time          `json:"start,omitempty"`
+	TickRate      int32               `json:"tick_rate"`
+	FormatVersion uint16              `json:"format_version"`
+	SimVersion    int                 `json:"sim_version"`
+	FirstTick     uint32              `json:"first_tick"`
+	LastTick      uint32              `json:"last_tick"`
+	Ticks         uint32              `json:"ticks"`
+	Duration      float64             `json:"duration_s"`
+	Players       []replay.PlayerInfo `json:"players"`
+	Size          int64               `json:"size"`
+	HeaderSize    int64               `json:"header_size"`
+	ChunkBytes    int64               `json:"chunk_bytes"`
+	KeyframeBytes int64               `json:"keyframe_bytes"`
+	FooterSize    int64               `json:"footer_size"`
+	Chunks        int                 `json:"chunks"`
+	Keyframes     int                 `json:"keyframes"`
+	PerPlayerMin  float64             `json:"bytes_per_player_minute"`
+	Recovered     bool                `json:"recovered"`
+	Lost          int64               `json:"lost_bytes"`
+	LostReason    string              `json:"lost_reason,omitempty"`
+}
+
+func perPlayerMinute(in replay.Info) float64 {
+	if len(in.Players) == 0 || in.Duration <= 0 {
+		return 0
+	}
+	return float64(in.Size) / float64(len(in.Players)) / in.Duration.Minutes()
+}
+
+func runInfo(c *cli, args []string) error {
+	fs := c.flags()
+	asJSON := fs.Bool("json", false, "print JSON")
+	path, err := oneFile(c, fs, args)
+	if err != nil {
+		return err
+	}
+	r, err := open(path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	in := r.Info()
+	if *asJSON {
+		out := infoJSON{
+			File: path, MatchID: in.MatchID, Map: in.Map, MapName: in.MapName, TickRate: in.TickRate,
+			FormatVersion: in.FormatVersion, SimVersion: in.SimVersion,
+			FirstTick: in.FirstTick, LastTick: in.LastTick, Ticks: in.Ticks, Duration: in.Duration.Seconds(),
+			Players: in.Players, Size: in.Size, HeaderSize: in.HeaderSize, ChunkBytes: in.ChunkBytes,
+			KeyframeBytes: in.KeyframeBytes, FooterSize: in.FooterSize, Chunks: in.Chunks, Keyframes: in.Keyframes,
+			PerPlayerMin: perPlayerMinute(in), Recovered: in.Recovered, Lost: in.Lost, LostReason: in.LostReason,
+		}
+		if out.Players == nil {
+			out.Players = []replay.PlayerInfo{}
+		}
+		if !in.Start.IsZero() {
+			out.Start = &in.Start
+		}
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	row := func(k, format string, args ...any) { fmt.Fprintf(tw, "%s\t%s\n", k, fmt.Sprintf(format, args...)) }
+	row("file", "%s", path)
+	row("match", "%s", orDash(in.MatchID))
+	row("map", "%s (%s)", in.Map, in.MapName)
+	if in.Start.IsZero() {
+		row("started", "-")
+	} else {
+		row("started", "%s", in.Start.Format("2006-01-02 15:04:05 MST"))
+	}
+	row("tick rate", "%d Hz", in.TickRate)
+	row("ticks", "%d..%d (%d ticks, %s)", in.FirstTick, in.LastTick, in.Ticks, in.Duration)
+	row("players", "%d", len(in.Players))
+	row("size", "%s: header %s, chunks %s (keyframes %s), footer %s",
+		bytesize(in.Size), bytesize(in.HeaderSize), bytesize(in.ChunkBytes), bytesize(in.KeyframeBytes), bytesize(in.FooterSize))
+	if ppm := perPlayerMinute(in); ppm > 0 {
+		row("", "%.0f bytes per player-minute", ppm)
+	}
+	row("chunks", "%d (%d keyframes)", in.Chunks, in.Keyframes)
+	row("format", "version %d, simulation version %d%s", in.FormatVersion, in.SimVersion, simNote(in.SimVersion))
+	if in.Recovered {
+		row("footer", "none: the match did not end cleanly; %d chunks recovered by scanning", in.Chunks)
+		if in.Lost > 0 {
+			row("lost", "%s after the last complete chunk: %s", bytesize(in.Lost), in.LostReason)
+		}
+	} else {
+		row("footer", "yes")
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(in.Players) > 0 {
+		fmt.Fprintln(c.stdout)
+		tw = tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "player\tname")
+		for _, p := range in.Players {
+			fmt.Fprintf(tw, "%d\t%s\n", p.ID, p.Name)
+		}
+		return tw.Flush()
+	}
+	return nil
+}
+
+func simNote(v int) string {
+	if v != sim.Version {
+		return fmt.Sprintf(" (this build simulates version %d: the match can be listed but not played)", sim.Version)
+	}
+	return ""
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func bytesize(n int64) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	case n < 1<<30:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+}
+
+func runVerify(c *cli, args []string) error {
+	fs := c.flags()
+	path, err := oneFile(c, fs, args)
+	if err != nil {
+		return err
+	}
+	r, err := open(path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	in := r.Info()
+	if in.Recovered {
+		fmt.Fprintf(c.stdout, "%s: no footer (the match did not end cleanly): verifying the %d recovered chunks, ticks %d..%d\n",
+			path, in.Chunks, in.FirstTick, in.LastTick)
+		if in.Lost > 0 {
+			fmt.Fprintf(c.stdout, "%s: %s after them not recovered: %s\n", path, bytesize(in.Lost), in.LostReason)
+		}
+	}
+	p := newProgress(c.stderr, "verify")
+	err = r.Verify(p.update)
+	p.done()
+	var ve *replay.VerifyError
+	switch {
+	case errors.As(err, &ve):
+		return fmt.Errorf("%s: FAILED: the simulation differs from the recording at tick %d (%s hash %016x, simulated %016x)",
+			path, ve.Tick, ve.What, ve.Want, ve.Got)
+	case err != nil:
+		return fmt.Errorf("%s: FAILED: %w", path, err)
+	}
+	fmt.Fprintf(c.stdout, "%s: ok: %d ticks (%s) in %d chunks, %d keyframes, all hashes match\n",
+		path, in.Ticks, in.Duration, in.Chunks, in.Keyframes)
+	return nil
+}
+
+func runDump(c *cli, args []string) error {
+	fs := c.flags()
+	from := fs.Uint("from", 0, "first tick")
+	to := fs.Uint("to", 1<<32-1, "last tick")
+	path, err := oneFile(c, fs, args)
+	if err != nil {
+		return err
+	}
+	if *from > 1<<32-1 || *to > 1<<32-1 {
+		return c.usagef("ticks are at most %d", uint32(1<<32-1))
+	}
+	r, err := open(path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	out := bufio.NewWriterSize(c.stdout, 64<<10)
+	var line []byte
+	for f, err := range r.Frames(uint32(*from), uint32(*to)) {
+		if err != nil {
+			out.Flush()
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		for _, ev := range f.Events {
+			in := ev.Input
+			line = append(line[:0], `{"tick":`...)
+			line = strconv.AppendUint(line, uint64(f.Tick), 10)
+			line = append(line, `,"player":`...)
+			line = strconv.AppendUint(line, uint64(in.Player), 10)
+			line = append(line, `,"seq":`...)
+			line = strconv.AppendUint(line, uint64(ev.Seq), 10)
+			line = append(line, `,"action":"`...)
+			line = append(line, in.Action.String()...)
+			line = append(line, '"')
+			switch in.Action {
+			case sim.Join:
+				name, _ := json.Marshal(in.Name)
+				line = append(line, `,"name":`...)
+				line = append(line, name...)
+			case sim.SpawnAt:
+				line = append(line, `,"x":`...)
+				line = strconv.AppendInt(line, int64(in.X), 10)
+				line = append(line, `,"y":`...)
+				line = strconv.AppendInt(line, int64(in.Y), 10)
+			case sim.MoveStart, sim.StrafeStart, sim.RotateStart:
+				line = append(line, `,"value":`...)
+				line = strconv.AppendInt(line, int64(in.Value), 10)
+			}
+			line = append(line, "}\n"...)
+			if _, err := out.Write(line); err != nil {
+				return err
+			}
+		}
+	}
+	return out.Flush()
+}
+
+func runSeek(c *cli, args []string) error {
+	fs := c.flags()
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() < 2 {
+		return c.usagef("want a file and at least one tick")
+	}
+	ticks := make([]uint32, 0, fs.NArg()-1)
+	for _, a := range fs.Args()[1:] {
+		t, err := strconv.ParseUint(a, 10, 32)
+		if err != nil {
+			return c.usagef("tick %q is not a number from 0 to %d", a, uint32(1<<32-1))
+		}
+		ticks = append(ticks, uint32(t))
+	}
+	path := fs.Arg(0)
+	r, err := open(path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	for _, t := range ticks {
+		w, err := r.Seek(t)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		fmt.Fprintf(c.stdout, "%016x\n", w.Hash())
+	}
+	return nil
+}
+
+// statsRow is one player's line of stats, summed over the files by name.
+type statsRow struct {
+	Name     string  `json:"name"`
+	Matches  int     `json:"matches"`
+	Kills    int     `json:"kills"`
+	Deaths   int     `json:"deaths"`
+	Shots    int     `json:"shots"`
+	Hits     int     `json:"hits"`
+	Accuracy float64 `json:"accuracy"` // hits per shot
+	Distance float64 `json:"distance_tiles"`
+	Alive    float64 `json:"alive_s"`
+}
+
+func runStats(c *cli, args []string) error {
+	fs := c.flags()
+	asJSON := fs.Bool("json", false, "print JSON: {\"matches\": N, \"ticks\": N, \"players\": [{\"name\", \"kills\", \"deaths\", ...}]}")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() == 0 {
+		return c.usagef("want at least one file")
+	}
+	var rows []*statsRow
+	byName := map[string]*statsRow{}
+	var ticks uint64
+	for _, path := range fs.Args() {
+		r, err := open(path)
+		if err != nil {
+			return err
+		}
+		p := newProgress(c.stderr, "stats "+filepath.Base(path))
+		st, err := replay.ComputeStats(r, p.update)
+		p.done()
+		r.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		ticks += uint64(st.Ticks)
+		for _, ps := range st.Players {
+			row := byName[ps.Name]
+			if row == nil {
+				row = &statsRow{Name: ps.Name}
+				byName[ps.Name] = row
+				rows = append(rows, row)
+			}
+			row.Matches++
+			row.Kills += ps.Kills
+			row.Deaths += ps.Deaths
+			row.Shots += ps.Shots
+			row.Hits += ps.Hits
+			row.Distance += ps.Distance
+			row.Alive += ps.Alive.Seconds()
+		}
+	}
+	for _, row := range rows {
+		if row.Shots > 0 {
+			row.Accuracy = float64(row.Hits) / float64(row.Shots)
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b *statsRow) int { return b.Kills - a.Kills })
+	if *asJSON {
+		out := struct {
+			Matches int         `json:"matches"`
+			Ticks   uint64      `json:"ticks"`
+			Players []*statsRow `json:"players"`
+		}{fs.NArg(), ticks, rows}
+		if out.Players == nil {
+			out.Players = []*statsRow{}
+		}
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "name\tmatches\tkills\tdeaths\tshots\thits\taccuracy\tdistance\talive\t")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.0f%%\t%.0f tiles\t%s\t\n", r.Name, r.Matches, r.Kills, r.Deaths, r.Shots, r.Hits,
+			100*r.Accuracy, r.Distance, (time.Duration(r.Alive * float64(time.Second))).Round(time.Second))
+	}
+	return tw.Flush()
+}
+
+func runGen(c *cli, args []string) error {
+	fs := c.flags()
+	var o synth.Options
+	fs.IntVar(&o.Players, "players", 8, "bots, 1 to 64")
+	minutes := fs.Float64("minutes", 1, "length of the match in minutes")
+	fs.Float64Var(&o.Rate, "rate", 2, "commands per player per second")
+	fs.Uint64Var(&o.Seed, "seed", 1, "random seed: the same options give the same match")
+	fs.IntVar(&o.Chasers, "chasers", 0, "how many of the bots hunt the others (brain.NewChase) instead of playing at random")
+	mapName := fs.String("map", "arena", "map: "+strings.Join(assets.MapNames(), ", "))
+	tickRate := fs.Int("tick-rate", 60, "ticks per second, 10 to 128")
+	start := fs.String("start", "", "start time to record, RFC 3339 (default: now)")
+	out := fs.String("o", "", "the replay file to write (replaced if it exists)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	switch {
+	case fs.NArg() != 0:
+		return c.usagef("unexpected arguments %q", fs.Args())
+	case *out == "":
+		return c.usagef("-o FILE is required")
+	case *minutes <= 0 || *minutes > 24*60:
+		return c.usagef("-minutes %v outside (0, 1440]", *minutes)
+	case *tickRate < sim.MinTickRate || *tickRate > sim.MaxTickRate:
+		return c.usagef("-tick-rate %d outside %d..%d", *tickRate, sim.MinTickRate, sim.MaxTickRate)
+	}
+	src, err := assets.MapSource(*mapName)
+	if err != nil {
+		return c.usagef("%v (maps: %s)", err, strings.Join(assets.MapNames(), ", "))
+	}
+	o.Map, o.MapSource, o.TickRate = *mapName, src, int32(*tickRate)
+	o.Duration = time.Duration(*minutes * float64(time.Minute))
+	o.Start = time.Now().UTC().Truncate(time.Second)
+	if *start != "" {
+		if o.Start, err = time.Parse(time.RFC3339, *start); err != nil {
+			return c.usagef("-start: %v", err)
+		}
+	}
+	o.MatchID = fmt.Sprintf("gen-%d", o.Seed)
+	o.Writer.NoSync = true // synced once at the end, before the rename
+	p := newProgress(c.stderr, "gen")
+	o.Progress = p.update
+	// Write a temporary file and rename it, so that FILE is either the old
+	// file or the whole new one.
+	tmp := *out + ".tmp"
+	os.Remove(tmp)
+	began := time.Now()
+	err = synth.Generate(tmp, o)
+	p.done()
+	if err == nil {
+		err = syncFile(tmp)
+	}
+	if err == nil {
+		err = os.Rename(tmp, *out)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	st, err := os.Stat(*out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "wrote %s: %d players, %s at %d Hz, %.1f commands per player per second, %s (%.0f bytes per player-minute) in %s\n",
+		*out, o.Players, o.Duration, o.TickRate, o.Rate, bytesize(st.Size()),
+		float64(st.Size())/float64(o.Players)/o.Duration.Minutes(), time.Since(began).Round(time.Millisecond))
+	return nil
+}
+
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -1,0 +1,41 @@
+// Package replay is Skirmish's event log: one file (.skr) per match holding
+// the match's events, not its states, with periodic snapshots for seeking.
+// Everything a viewer sees is derived by simulating the events with sim.
+//
+// A file is a header (magic, format version, simulation version, tick rate,
+// match id, start time, and the map's name and text, so that a replay plays
+// after the map has changed), then chunks, then, after a clean close, an
+// index footer. A chunk covers a span of ticks (one second by default); it is
+// length-prefixed, CRC-32C checked and zstd-compressed msgpack. A keyframe
+// chunk also holds a snapshot of the world just before its first tick. The
+// byte layout is in format.go and docs/REPLAY-FORMAT.md.
+//
+// Writing: the server's tick loop creates a Writer with Create (or
+// NewWriter for any WriteSyncer) and calls Append once per tick with the
+// tick's frame and world, then Close. Append never waits for the disk: the
+// Writer compresses, writes and fsyncs sealed chunks on its own goroutine,
+// through a bounded queue, and reports with Options.OnBehind when it falls
+// behind. Each sealed chunk is fsynced (unless Options.NoSync) before the
+// next is written, so a crash loses at most the chunks not yet written: about
+// a second in normal running.
+//
+// Reading: Open (or NewReader for any io.ReaderAt) reads the header and the
+// footer's index, or scans a file without a footer (a crashed match) and
+// recovers every complete chunk. Info summarizes; Frames iterates over the
+// events; Seek returns the world at any tick (the keyframe at or before it,
+// restored, then fast-forwarded); Cursor steps forward and backward for
+// playback; Play replays the whole log for projections such as
+// ComputeStats; Verify re-simulates and checks every recorded hash. A Reader
+// is safe for concurrent use.
+//
+// Live: Follow tails a file that is being written and yields each chunk as
+// it is sealed, with its exact bytes; a spectator reads the same bytes,
+// the header first, with NewStreamReader. Sealed chunks are immutable, so
+// those bytes can be cached anywhere.
+//
+// Untrusted input: every length is checked against a cap (MaxHeaderLen,
+// MaxChunkLen, MaxRawLen, ...) before anything is allocated, the zstd decoder
+// is limited to MaxFooterRawLen, and every error is an *Error that says
+// where (header, chunk N at byte X, footer, trailer) and why, wrapping
+// ErrCorrupt, ErrTruncated or ErrVersion.
+package replay

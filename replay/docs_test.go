@@ -1,0 +1,325 @@
+package replay
+
+import (
+	"bytes"
+	"encoding/binary"
+	"flag"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/skirmishgg/skirmish/protocol"
+	"github.com/skirmishgg/skirmish/sim"
+)
+
+const formatDoc = "../docs/REPLAY-FORMAT.md"
+
+// docMap is the example's map.
+const docMap = "##########\n#........#\n#.S....S.#\n#........#\n#........#\n#.S....S.#\n#........#\n##########\n"
+
+// docReplay writes the example replay of docs/REPLAY-FORMAT.md.
+func docReplay(t *testing.T) []byte {
+	t.Helper()
+	m, err := sim.ParseMap("tiny", []byte(docMap))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := sim.NewWorld(m, 10)
+	f := &bufSyncer{}
+	h := Header{MatchID: "doc", Map: "tiny", MapSource: []byte(docMap), TickRate: 10, Start: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	wr, err := NewWriter(f, h, w, Options{ChunkTicks: 2, KeyframeTicks: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := map[uint32][]protocol.Event{
+		1: {{Seq: 0, Input: sim.Input{Player: 1, Action: sim.Join, Name: "ann"}}},
+		2: {{Seq: 1, Input: sim.Input{Player: 1, Action: sim.SpawnAt, X: 2, Y: 2}}},
+		3: {{Seq: 2, Input: sim.Input{Player: 1, Action: sim.MoveStart, Value: 4096}}},
+	}
+	for tick := uint32(1); tick <= 5; tick++ {
+		fr := protocol.Frame{Tick: tick, Events: script[tick]}
+		var in []sim.Input
+		for _, ev := range fr.Events {
+			in = append(in, ev.Input)
+		}
+		sim.Step(w, in)
+		if tick == 4 {
+			fr.HasHash, fr.Hash = true, w.Hash()
+		}
+		if err := wr.Append(&fr, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := wr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return f.Bytes()
+}
+
+type bufSyncer struct{ bytes.Buffer }
+
+func (*bufSyncer) Sync() error { return nil }
+
+// dumper writes an annotated hex dump and keeps the bytes it has shown, so
+// that the test can check that the dump is the whole file.
+type dumper struct {
+	out   strings.Builder
+	shown []byte
+}
+
+func (d *dumper) line(indent int, b []byte, format string, args ...any) {
+	d.shown = append(d.shown, b...)
+	const per = 16
+	for i := 0; i < len(b) || i == 0; i += per {
+		chunk := b[i:min(i+per, len(b))]
+		hex := fmt.Sprintf("% x", chunk)
+		comment := ""
+		if i == 0 {
+			comment = "# " + strings.Repeat("  ", indent) + fmt.Sprintf(format, args...)
+		}
+		fmt.Fprintln(&d.out, strings.TrimRight(fmt.Sprintf("%-48s %s", hex, comment), " "))
+		if len(b) == 0 {
+			break
+		}
+	}
+}
+
+func (d *dumper) note(format string, args ...any) {
+	if format == "" {
+		d.out.WriteString("\n")
+		return
+	}
+	fmt.Fprintf(&d.out, "%-48s # %s\n", "", fmt.Sprintf(format, args...))
+}
+
+// payload dumps a decompressed payload (not part of the file's bytes).
+func (d *dumper) payload(fn func(p *dumper)) {
+	var p dumper
+	fn(&p)
+	for _, l := range strings.Split(strings.TrimRight(p.out.String(), "\n"), "\n") {
+		d.out.WriteString(strings.TrimRight("    "+l, " ") + "\n")
+	}
+}
+
+func u32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }
+
+// dumpFile annotates a replay, field by field.
+func dumpFile(t *testing.T, file []byte) string {
+	t.Helper()
+	var d dumper
+	d.note("header")
+	d.line(1, file[0:8], "magic %q", file[0:8])
+	d.line(1, file[8:10], "u16 format version %d", binary.LittleEndian.Uint16(file[8:10]))
+	bodyLen := int(u32(file[10:14]))
+	d.line(1, file[10:14], "u32 body length %d", bodyLen)
+	d.line(1, file[14:18], "u32 CRC-32C 0x%08x", u32(file[14:18]))
+	h, err := parseHeaderBody(file[:18], file[18:18+bodyLen])
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := file[18 : 18+bodyLen]
+	r := mpReader{b: body}
+	field := func(what string, read func()) {
+		start := r.off
+		read()
+		d.line(2, body[start:r.off], "%s", what)
+	}
+	field("array of 7", func() { r.arrayLen("", 7, 7) })
+	field(fmt.Sprintf("uint simulation version %d", h.SimVersion), func() { r.int("", 0, 1<<31-1) })
+	field(fmt.Sprintf("uint tick rate %d", h.TickRate), func() { r.int("", 0, 1<<31-1) })
+	field(fmt.Sprintf("uint start tick %d", h.StartTick), func() { r.int("", 0, 1<<32-1) })
+	field(fmt.Sprintf("str match id %q", h.MatchID), func() { r.str("", 1<<20) })
+	field(fmt.Sprintf("str map %q", h.Map), func() { r.str("", 1<<20) })
+	field(fmt.Sprintf("bin map source, %d bytes of text", len(h.MapSource)), func() { r.raw("", false, 1<<20) })
+	field(fmt.Sprintf("int start time %d ns (%s)", h.Start.UnixNano(), h.Start.Format(time.RFC3339)), func() { r.int("", -1<<63, 1<<63-1) })
+	off := 18 + bodyLen
+	for i := 0; ; i++ {
+		typ := file[off]
+		length := int(u32(file[off+1:]))
+		rec := file[off : off+9+length]
+		names := map[byte]string{typeFrames: "frames chunk", typeKeyframe: "keyframe chunk", typeFooter: "footer"}
+		d.note("")
+		if typ == typeFooter {
+			d.note("footer at byte %d", off)
+		} else {
+			d.note("chunk %d at byte %d", i, off)
+		}
+		d.line(1, rec[0:1], "type %d: %s", typ, names[typ])
+		d.line(1, rec[1:5], "u32 length %d", length)
+		d.line(1, rec[5:9], "u32 CRC-32C 0x%08x", u32(rec[5:9]))
+		ci := parseChunkInfo(rec[9:])
+		d.line(1, rec[9:13], "u32 first tick %d", ci.first)
+		d.line(1, rec[13:17], "u32 last tick %d", ci.last)
+		d.line(1, rec[17:21], "u32 raw length %d", ci.rawLen)
+		d.line(1, rec[21:], "zstd frame, %d bytes", len(rec)-21)
+		raw, detail := decompress(rec[9:], ci, MaxFooterRawLen)
+		if detail != "" {
+			t.Fatal(detail)
+		}
+		d.note("the zstd frame decompresses to:")
+		if typ == typeFooter {
+			d.payload(func(p *dumper) { dumpFooter(t, p, raw) })
+			off += len(rec)
+			break
+		}
+		c, detail := decodeChunkBody(typ, rec[9:])
+		if detail != "" {
+			t.Fatal(detail)
+		}
+		d.payload(func(p *dumper) { dumpChunk(t, p, raw, c) })
+		off += len(rec)
+	}
+	d.note("")
+	d.note("trailer")
+	d.line(1, file[off:off+8], "u64 footer offset %d", binary.LittleEndian.Uint64(file[off:]))
+	d.line(1, file[off+8:off+16], "magic %q", file[off+8:off+16])
+	if !bytes.Equal(d.shown, file) {
+		t.Fatalf("the dump shows %d bytes that are not the file's %d", len(d.shown), len(file))
+	}
+	return d.out.String()
+}
+
+func dumpChunk(t *testing.T, p *dumper, raw []byte, c *ChunkContent) {
+	r := mpReader{b: raw}
+	take := func(indent int, what string, read func()) {
+		start := r.off
+		read()
+		p.line(indent, raw[start:r.off], "%s", what)
+	}
+	take(0, "array of 5", func() { r.arrayLen("", 5, 5) })
+	if c.Keyframe() {
+		take(1, fmt.Sprintf("bin snapshot, %d bytes: the world at tick %d (PROTOCOL.md §10)", len(c.Snapshot), c.First-1), func() { r.raw("", false, 1<<20) })
+		take(1, fmt.Sprintf("uint snapshot hash 0x%016x", c.SnapshotHash), func() { r.uint64("") })
+	} else {
+		take(1, "nil: no snapshot", func() { r.isNil() })
+		take(1, "nil: no snapshot hash", func() { r.isNil() })
+	}
+	take(1, fmt.Sprintf("uint end hash 0x%016x: the world at tick %d", c.EndHash, c.Last), func() { r.uint64("") })
+	var hashes []protocol.Frame
+	for _, f := range c.Frames {
+		if f.HasHash {
+			hashes = append(hashes, f)
+		}
+	}
+	take(1, fmt.Sprintf("array of %d: server hashes", 2*len(hashes)), func() { r.arrayLen("", 0, 1<<20) })
+	for _, f := range hashes {
+		take(2, fmt.Sprintf("uint tick offset %d: tick %d", f.Tick-c.First, f.Tick), func() { r.int("", 0, 1<<32) })
+		take(2, fmt.Sprintf("uint hash 0x%016x", f.Hash), func() { r.uint64("") })
+	}
+	n := 0
+	for _, f := range c.Frames {
+		for _, ev := range f.Events {
+			n += 4 + argCount(ev.Input.Action)
+		}
+	}
+	take(1, fmt.Sprintf("array of %d values: the events", n), func() { r.arrayLen("", 0, 1<<20) })
+	last := c.First
+	seqs := map[sim.PlayerID]uint32{}
+	for _, f := range c.Frames {
+		for _, ev := range f.Events {
+			in := ev.Input
+			args := ""
+			switch in.Action {
+			case sim.Join:
+				args = fmt.Sprintf(" %q", in.Name)
+			case sim.SpawnAt:
+				args = fmt.Sprintf(" at (%d, %d)", in.X, in.Y)
+			case sim.MoveStart, sim.StrafeStart, sim.RotateStart:
+				args = fmt.Sprintf(" %d", in.Value)
+			}
+			take(2, fmt.Sprintf("tick +%d = %d, player %d, seq %+d = %d, %s%s", f.Tick-last, f.Tick, in.Player,
+				int64(ev.Seq)-int64(seqs[in.Player]), ev.Seq, in.Action, args), func() {
+				r.int("", 0, 1<<32)
+				r.int("", 0, 1<<32)
+				r.int("", -1<<32, 1<<32)
+				r.int("", 0, 255)
+				switch argCount(in.Action) {
+				case 1:
+					if in.Action == sim.Join {
+						r.str("", 99)
+					} else {
+						r.int("", -1<<32, 1<<32)
+					}
+				case 2:
+					r.int("", -1<<32, 1<<32)
+					r.int("", -1<<32, 1<<32)
+				}
+			})
+			last, seqs[in.Player] = f.Tick, ev.Seq
+		}
+	}
+	if !bytes.Equal(p.shown, raw) || r.err != nil {
+		t.Fatalf("the payload dump does not show the payload: %v", r.err)
+	}
+}
+
+func dumpFooter(t *testing.T, p *dumper, raw []byte) {
+	r := mpReader{b: raw}
+	take := func(indent int, what string, read func()) {
+		start := r.off
+		read()
+		p.line(indent, raw[start:r.off], "%s", what)
+	}
+	take(0, "array of 2", func() { r.arrayLen("", 2, 2) })
+	var n int
+	take(1, "array: the index, three values per chunk", func() { n = r.arrayLen("", 0, 1<<20) })
+	for i := range n / 3 {
+		var length int64
+		var ticks int64
+		var key bool
+		start := r.off
+		length, ticks, key = r.int("", 0, 1<<40), r.int("", 0, 1<<40), r.bool("")
+		p.line(2, raw[start:r.off], "chunk %d: %d bytes, %d ticks, keyframe %v", i, length, ticks, key)
+	}
+	take(1, "array: the players", func() { n = r.arrayLen("", 0, 1<<20) })
+	for range n {
+		var id int64
+		var name string
+		start := r.off
+		r.arrayLen("", 2, 2)
+		id, name = r.int("", 0, 1<<40), r.str("", 99)
+		p.line(2, raw[start:r.off], "[id %d, name %q]", id, name)
+	}
+	if !bytes.Equal(p.shown, raw) || r.err != nil {
+		t.Fatalf("the footer dump does not show the footer: %v", r.err)
+	}
+}
+
+// TestFormatDoc checks the example in docs/REPLAY-FORMAT.md against the
+// code; -update rewrites it.
+func TestFormatDoc(t *testing.T) {
+	file := docReplay(t)
+	rd, err := NewReader(bytes.NewReader(file), int64(len(file)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rd.Verify(nil); err != nil {
+		t.Fatal(err)
+	}
+	dump := dumpFile(t, file)
+	doc, err := os.ReadFile(formatDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile("(?s)(<!-- example: file -->\n```\n)(.*?)(```)")
+	m := re.FindSubmatchIndex(doc)
+	if m == nil {
+		t.Fatalf("%s has no <!-- example: file --> block", formatDoc)
+	}
+	if string(doc[m[4]:m[5]]) == dump {
+		return
+	}
+	// The -update flag is defined by the golden test of package replay_test,
+	// which shares this test binary.
+	if f := flag.Lookup("update"); f == nil || f.Value.String() != "true" {
+		t.Fatalf("the example in %s is not what the code writes; run go test ./replay -run TestFormatDoc -update "+
+			"(a new version of github.com/klauspost/compress may compress differently: then that is all there is to do)", formatDoc)
+	}
+	out := append(append(append([]byte(nil), doc[:m[4]]...), dump...), doc[m[5]:]...)
+	if err := os.WriteFile(formatDoc, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

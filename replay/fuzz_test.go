@@ -1,0 +1,74 @@
+package replay_test
+
+import (
+	"bytes"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/skirmishgg/skirmish/replay"
+)
+
+// fuzzSeeds are small real replays: whole, without footer, and cut short.
+func fuzzSeeds(f *testing.F) {
+	rec := record(f, matchOptions(f, 2, 3*time.Second, 5), replay.Options{ChunkTicks: 10, KeyframeTicks: 30})
+	l := layoutOf(f, rec.data)
+	f.Add(rec.data)
+	f.Add(rec.data[:l.footer])
+	f.Add(rec.data[:l.chunks[len(l.chunks)-1]+15])
+	f.Add(rec.data[:l.header])
+}
+
+// FuzzOpen opens arbitrary bytes as a replay and uses what opens: it must
+// never panic, and never hang (the ticks it seeks are bounded).
+func FuzzOpen(f *testing.F) {
+	fuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := replay.NewReader(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			return
+		}
+		in := r.Info()
+		if in.Ticks > 10000 {
+			return // valid, but too long to simulate in a fuzz run
+		}
+		for _, tick := range []uint32{in.FirstTick, in.FirstTick + in.Ticks/2, in.LastTick} {
+			if _, err := r.Seek(tick); err != nil {
+				continue
+			}
+			c, err := r.Cursor(tick)
+			if err != nil {
+				t.Fatalf("Seek(%d) works but Cursor fails: %v", tick, err)
+			}
+			_ = c.Prev()
+			_ = c.Next()
+		}
+		for _, err := range r.Frames(0, 1<<32-1) {
+			if err != nil {
+				break
+			}
+		}
+		_ = r.Verify(nil)
+		_, _ = replay.ComputeStats(r, nil)
+	})
+}
+
+// FuzzStreamReader reads arbitrary bytes as a live stream.
+func FuzzStreamReader(f *testing.F) {
+	fuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sr := replay.NewStreamReader(bytes.NewReader(b))
+		if _, err := sr.Header(); err != nil {
+			return
+		}
+		for {
+			c, err := sr.Next()
+			if err == io.EOF || err != nil {
+				return
+			}
+			if _, err := c.Decode(); err != nil {
+				return
+			}
+		}
+	})
+}
