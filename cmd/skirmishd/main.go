@@ -1,0 +1,156 @@
+// Command skirmishd is Skirmish's dedicated server.
+//
+//	skirmishd [-addr 127.0.0.1:7777] [-tick-rate 60] [-replay-dir DIR] ...
+//
+// Every flag has an environment fallback: -tick-rate reads SKIRMISH_TICK_RATE
+// when the flag is not given, and so on. skirmishd -h lists them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/skirmishgg/skirmish/assets"
+	"github.com/skirmishgg/skirmish/server"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "skirmishd:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("skirmishd", flag.ContinueOnError)
+	var o server.Options
+	addr := fs.String("addr", "127.0.0.1:7777", "listen address")
+	fs.IntVar(&o.TickRate, "tick-rate", 60, "ticks per second, 10 to 128")
+	fs.IntVar(&o.MaxPlayers, "max-players", 20, "players per match")
+	fs.IntVar(&o.MaxMatches, "max-matches", 64, "matches at once")
+	fs.StringVar(&o.Map, "map", "arena", "map of new matches: "+strings.Join(assets.MapNames(), ", "))
+	fs.DurationVar(&o.TimeLimit, "time-limit", 0, "end matches after this long (0: no limit)")
+	fs.DurationVar(&o.EmptyGrace, "empty-grace", 30*time.Second, "end a match empty for this long")
+	fs.DurationVar(&o.ResumeGrace, "resume-grace", 30*time.Second, "how long a disconnected player may resume")
+	fs.StringVar(&o.ReplayDir, "replay-dir", "", "replay directory (default: skirmish/replays in the user's data directory)")
+	fs.IntVar(&o.ChunkTicks, "chunk-ticks", 0, "replay chunk length in ticks (0: one second)")
+	fs.IntVar(&o.KeyframeTicks, "keyframe-ticks", 0, "replay keyframe interval in ticks (0: the replay default)")
+	fs.IntVar(&o.HashEvery, "hash-every", 30, "frames carry the world hash every this many ticks")
+	fs.StringVar(&o.AdminToken, "admin-token", "", "bearer token of the admin API (empty: admin API off)")
+	origins := fs.String("origins", "", "comma-separated browser origin host patterns allowed to connect")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	logFormat := fs.String("log-format", "text", "text or json")
+	tlsCert := fs.String("tls-cert", "", "TLS certificate file (serve wss:// and https://)")
+	tlsKey := fs.String("tls-key", "", "TLS key file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (for load tests)")
+	if err := parseWithEnv(fs, args); err != nil {
+		return err
+	}
+	if *origins != "" {
+		o.Origins = strings.Split(*origins, ",")
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("-log-level %q: want debug, info, warn or error", *logLevel)
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	switch *logFormat {
+	case "text":
+		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, hopts))
+	case "json":
+		o.Logger = slog.New(slog.NewJSONHandler(os.Stderr, hopts))
+	default:
+		return fmt.Errorf("-log-format %q: want text or json", *logFormat)
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return errors.New("-tls-cert and -tls-key go together")
+	}
+	o.Maps = assets.MapSource
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+
+	srv, err := server.New(o)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	scheme := "ws"
+	serveErr := make(chan error, 1)
+	go func() {
+		if *tlsCert != "" {
+			serveErr <- hs.ServeTLS(ln, *tlsCert, *tlsKey)
+		} else {
+			serveErr <- hs.Serve(ln)
+		}
+	}()
+	if *tlsCert != "" {
+		scheme = "wss"
+	}
+	o.Logger.Info("skirmishd listening", "url", scheme+"://"+ln.Addr().String()+"/ws", "replays", o.ReplayDir)
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	select {
+	case err := <-serveErr:
+		return err
+	case s := <-sig:
+		o.Logger.Info("shutting down", "signal", s.String())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = srv.Shutdown(ctx) // first: http.Server.Shutdown leaves WebSockets open
+	if herr := hs.Shutdown(ctx); err == nil && !errors.Is(herr, http.ErrServerClosed) {
+		err = herr
+	}
+	if err == nil {
+		o.Logger.Info("shut down cleanly")
+	}
+	return err
+}
+
+// parseWithEnv parses args, then fills every flag not given on the command
+// line from its SKIRMISH_* environment variable (-tick-rate: SKIRMISH_TICK_RATE).
+func parseWithEnv(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		env := "SKIRMISH_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(env); ok && !given[f.Name] && err == nil {
+			if e := f.Value.Set(v); e != nil {
+				err = fmt.Errorf("%s=%q: %v", env, v, e)
+			}
+		}
+	})
+	return err
+}

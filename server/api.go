@@ -1,0 +1,350 @@
+package server
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/skirmishgg/skirmish/replay"
+	"github.com/skirmishgg/skirmish/sim"
+)
+
+func (s *Server) routes() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /ws", s.serveWS)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", s.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /api/matches", s.listMatches)
+	mux.HandleFunc("GET /api/matches/{id}", s.getMatch)
+	mux.HandleFunc("GET /api/matches/{id}/live", s.live)
+	mux.HandleFunc("GET /api/replays", s.listReplays)
+	mux.HandleFunc("GET /api/replays/{id}", s.getReplay)
+	mux.HandleFunc("POST /api/admin/matches/{id}/end", s.admin(s.endMatch))
+	mux.HandleFunc("POST /api/admin/matches/{id}/kick/{player}", s.admin(s.kickPlayer))
+	s.mux = mux
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if s.shuttingDown.Load() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
+
+// matchJSON is a match as the API shows it.
+type matchJSON struct {
+	ID      string       `json:"id"`
+	Map     string       `json:"map"`
+	Players int          `json:"players"`
+	Tick    uint32       `json:"tick"`
+	Started time.Time    `json:"started"`
+	State   string       `json:"state"`
+	Replay  string       `json:"replay"`
+	Roster  []playerJSON `json:"roster,omitempty"`
+}
+
+type playerJSON struct {
+	ID        sim.PlayerID `json:"id"`
+	Name      string       `json:"name"`
+	Alive     bool         `json:"alive"`
+	Health    int32        `json:"health"`
+	Kills     int32        `json:"kills"`
+	Deaths    int32        `json:"deaths"`
+	Connected bool         `json:"connected"`
+}
+
+func (m *match) summary() matchJSON {
+	return matchJSON{
+		ID: m.id, Map: m.mapName, Players: int(m.seats.Load()), Tick: m.tick.Load(),
+		Started: m.start.UTC(), State: m.state.Load().(string), Replay: m.replayID,
+	}
+}
+
+func (s *Server) listMatches(w http.ResponseWriter, r *http.Request) {
+	out := []matchJSON{}
+	for _, m := range s.sortedMatches() {
+		out = append(out, m.summary())
+	}
+	writeJSON(w, out)
+}
+
+func (s *Server) getMatch(w http.ResponseWriter, r *http.Request) {
+	m := s.lookup(w, r)
+	if m == nil {
+		return
+	}
+	j := m.summary()
+	ok := m.do(func() {
+		for i := range m.world.Players {
+			p := &m.world.Players[i]
+			st := m.players[p.ID]
+			j.Roster = append(j.Roster, playerJSON{ID: p.ID, Name: p.Name, Alive: p.Alive, Health: p.Health,
+				Kills: p.Kills, Deaths: p.Deaths, Connected: st != nil && st.sess != nil})
+		}
+	})
+	if !ok {
+		http.Error(w, "match ended", http.StatusNotFound)
+		return
+	}
+	writeJSON(w, j)
+}
+
+// lookup finds the match named in the URL, answering 400 or 404 itself.
+func (s *Server) lookup(w http.ResponseWriter, r *http.Request) *match {
+	id := r.PathValue("id")
+	if !validID(id) {
+		http.Error(w, "invalid match id", http.StatusBadRequest)
+		return nil
+	}
+	m := s.match(id)
+	if m == nil {
+		http.Error(w, "no such match", http.StatusNotFound)
+	}
+	return m
+}
+
+// live streams the running match's replay file: the header, then each chunk
+// as it is sealed, byte for byte as on disk. A spectator reads it with
+// replay.NewStreamReader.
+func (s *Server) live(w http.ResponseWriter, r *http.Request) {
+	m := s.lookup(w, r)
+	if m == nil {
+		return
+	}
+	w.Header().Set("Content-Type", replayContentType)
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.stream(w, r, s.replayPath(m.replayID)); err != nil && r.Context().Err() == nil {
+		s.opts.Logger.Warn("live stream", "match", m.id, "err", err)
+	}
+}
+
+// stream writes the header and then every sealed chunk until the footer.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, path string) error {
+	ctx := r.Context()
+	f, err := replay.Follow(ctx, path, replay.FollowOptions{})
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	flusher, _ := w.(http.Flusher)
+	write := func(b []byte) error {
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+		if flusher != nil {
+			flusher.Flush()
+		}
+		return nil
+	}
+	if err := write(f.RawHeader()); err != nil {
+		return err
+	}
+	for {
+		c, err := f.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return nil // the match ended: the stream is complete
+		}
+		if err != nil {
+			return err
+		}
+		if err := write(c.Raw); err != nil {
+			return err
+		}
+	}
+}
+
+// replayContentType is the media type of replay files and live streams.
+const replayContentType = "application/vnd.skirmish.replay"
+
+func (s *Server) replayPath(id string) string {
+	return filepath.Join(s.opts.ReplayDir, id+replay.Extension)
+}
+
+// replayJSON is a finished match's replay as the API lists it.
+type replayJSON struct {
+	ID        string    `json:"id"`
+	Match     string    `json:"match"`
+	Map       string    `json:"map"`
+	Players   []string  `json:"players"`
+	Started   time.Time `json:"started"`
+	DurationS float64   `json:"duration_s"`
+	Ticks     uint32    `json:"ticks"`
+	Size      int64     `json:"size"`
+	Recovered bool      `json:"recovered"`
+}
+
+// replayIndex caches the summaries of replay files by name, size and
+// modification time, so listing opens only new or changed files.
+type replayIndex struct {
+	mu    sync.Mutex
+	cache map[string]cachedReplay
+}
+
+type cachedReplay struct {
+	size int64
+	mod  time.Time
+	info replayJSON
+	err  error
+}
+
+func (s *Server) listReplays(w http.ResponseWriter, r *http.Request) {
+	entries, err := os.ReadDir(s.opts.ReplayDir)
+	if err != nil {
+		http.Error(w, "cannot read the replay directory", http.StatusInternalServerError)
+		return
+	}
+	running := map[string]bool{}
+	for _, m := range s.sortedMatches() {
+		running[m.replayID] = true
+	}
+	out := []replayJSON{}
+	for _, e := range entries {
+		id, ok := strings.CutSuffix(e.Name(), replay.Extension)
+		if !ok || !validID(id) || running[id] || !e.Type().IsRegular() {
+			continue
+		}
+		if info, err := s.replays.get(s.replayPath(id), id); err == nil {
+			out = append(out, info)
+		} else {
+			s.opts.Logger.Warn("unreadable replay", "file", e.Name(), "err", err)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Started.After(out[j].Started) })
+	writeJSON(w, out)
+}
+
+func (x *replayIndex) get(path, id string) (replayJSON, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return replayJSON{}, err
+	}
+	x.mu.Lock()
+	c, ok := x.cache[path]
+	x.mu.Unlock()
+	if ok && c.size == st.Size() && c.mod.Equal(st.ModTime()) {
+		return c.info, c.err
+	}
+	c = cachedReplay{size: st.Size(), mod: st.ModTime()}
+	rd, err := replay.Open(path)
+	if err != nil {
+		c.err = err
+	} else {
+		info := rd.Info()
+		rd.Close()
+		c.info = replayJSON{ID: id, Match: info.MatchID, Map: info.Map, Started: info.Start.UTC(),
+			DurationS: info.Duration.Seconds(), Ticks: info.Ticks, Size: info.Size, Recovered: info.Recovered,
+			Players: []string{}}
+		for _, p := range info.Players {
+			c.info.Players = append(c.info.Players, p.Name)
+		}
+	}
+	x.mu.Lock()
+	if x.cache == nil {
+		x.cache = map[string]cachedReplay{}
+	}
+	x.cache[path] = c
+	x.mu.Unlock()
+	return c.info, c.err
+}
+
+func (s *Server) getReplay(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !validID(id) {
+		http.Error(w, "invalid replay id", http.StatusBadRequest)
+		return
+	}
+	for _, m := range s.sortedMatches() {
+		if m.replayID == id {
+			http.Error(w, "match still running; use /api/matches/"+m.id+"/live", http.StatusConflict)
+			return
+		}
+	}
+	f, err := os.Open(s.replayPath(id))
+	if err != nil {
+		http.Error(w, "no such replay", http.StatusNotFound)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		http.Error(w, "cannot read replay", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", replayContentType)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+id+replay.Extension+`"`)
+	http.ServeContent(w, r, id+replay.Extension, st.ModTime(), f)
+}
+
+// admin wraps an admin handler: it needs the configured bearer token, and
+// the admin API is off when none is configured.
+func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.AdminToken == "" {
+			http.Error(w, "admin API disabled: no admin token configured", http.StatusForbidden)
+			return
+		}
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.AdminToken)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="skirmish admin"`)
+			http.Error(w, "admin token required", http.StatusUnauthorized)
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (s *Server) endMatch(w http.ResponseWriter, r *http.Request) {
+	m := s.lookup(w, r)
+	if m == nil {
+		return
+	}
+	m.requestEnd("ended by an admin")
+	<-m.done
+	writeJSON(w, m.summary())
+}
+
+func (s *Server) kickPlayer(w http.ResponseWriter, r *http.Request) {
+	m := s.lookup(w, r)
+	if m == nil {
+		return
+	}
+	id, err := strconv.ParseUint(r.PathValue("player"), 10, 32)
+	if err != nil {
+		http.Error(w, "invalid player id", http.StatusBadRequest)
+		return
+	}
+	reason := r.URL.Query().Get("reason")
+	if reason == "" {
+		reason = "kicked by an admin"
+	}
+	if len(reason) > 100 || !utf8.ValidString(reason) {
+		http.Error(w, "reason: at most 100 bytes of UTF-8", http.StatusBadRequest)
+		return
+	}
+	var kicked bool
+	if !m.do(func() { kicked = m.kick(sim.PlayerID(id), reason) }) || !kicked {
+		http.Error(w, "no such player", http.StatusNotFound)
+		return
+	}
+	writeJSON(w, map[string]any{"kicked": id})
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v) // an error means the client went away; nothing more to tell it
+}

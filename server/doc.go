@@ -1,0 +1,18 @@
+// Package server is Skirmish's authoritative dedicated server: it hosts
+// matches, accepts players over WebSockets and answers the HTTP query API.
+//
+// Create a Server with New (Options' zero value is a working default), serve
+// its Handler with net/http, and call Shutdown before http.Server.Shutdown:
+// the latter does not close WebSockets, the former ends every match, tells
+// the clients and finalizes the replays.
+//
+// Inside, one goroutine owns each match (match.go): it runs the tick loop on
+// a drift-free schedule, validates queued commands against the world, turns
+// them into events, steps the world, hands the frame to the replay writer and
+// puts the encoded frame on every session's bounded send queue. Each
+// session (session.go) has a reader goroutine that checks the client's
+// messages where they enter (size, shape, rate, timestamps) and a writer
+// goroutine that drains the queue; a session whose queue fills is
+// disconnected, so no client can delay a tick. The HTTP API (api.go) reads
+// matches through atomics or by running a function inside the match loop.
+package server

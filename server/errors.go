@@ -1,0 +1,9 @@
+package server
+
+import "errors"
+
+var (
+	errMatchFull = errors.New("server: match full")
+	errBadResume = errors.New("server: unknown or expired resume token")
+	errClosed    = errors.New("server: session closed")
+)

@@ -1,0 +1,60 @@
+package server
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/skirmishgg/skirmish/protocol"
+)
+
+// metrics are the server's Prometheus metrics, on a registry of their own so
+// that several servers (tests) can live in one process.
+type metrics struct {
+	reg          *prometheus.Registry
+	tickSeconds  prometheus.Histogram
+	tickOverruns prometheus.Counter
+	matches      prometheus.Gauge
+	sessions     prometheus.Gauge
+	accepted     prometheus.Counter
+	rejected     *prometheus.CounterVec
+	bytesIn      prometheus.Counter
+	bytesOut     prometheus.Counter
+	slowKicks    prometheus.Counter
+	desyncs      prometheus.Counter
+	replayBehind prometheus.Counter
+}
+
+func newMetrics() *metrics {
+	return &metrics{
+		reg: prometheus.NewRegistry(),
+		tickSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "skirmish_tick_duration_seconds", Help: "Time to simulate and broadcast one tick.",
+			Buckets: []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05},
+		}),
+		tickOverruns: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "skirmish_tick_overruns_total", Help: "Ticks that ran more than a period late; the schedule restarted.",
+		}),
+		matches:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "skirmish_matches", Help: "Running matches."}),
+		sessions: prometheus.NewGauge(prometheus.GaugeOpts{Name: "skirmish_sessions", Help: "Connected players."}),
+		accepted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "skirmish_commands_accepted_total", Help: "Commands that became events.",
+		}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "skirmish_commands_rejected_total", Help: "Commands refused, by reason.",
+		}, []string{"reason"}),
+		bytesIn:   prometheus.NewCounter(prometheus.CounterOpts{Name: "skirmish_bytes_in_total", Help: "WebSocket message bytes received."}),
+		bytesOut:  prometheus.NewCounter(prometheus.CounterOpts{Name: "skirmish_bytes_out_total", Help: "WebSocket message bytes sent."}),
+		slowKicks: prometheus.NewCounter(prometheus.CounterOpts{Name: "skirmish_slow_client_kicks_total", Help: "Sessions closed because their send queue filled."}),
+		desyncs:   prometheus.NewCounter(prometheus.CounterOpts{Name: "skirmish_desyncs_total", Help: "Client hash reports that differed from the server's."}),
+		replayBehind: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "skirmish_replay_writer_behind_total", Help: "Times a replay writer's queue was full when a chunk was sealed.",
+		}),
+	}
+}
+
+func (m *metrics) register() {
+	m.reg.MustRegister(m.tickSeconds, m.tickOverruns, m.matches, m.sessions, m.accepted, m.rejected,
+		m.bytesIn, m.bytesOut, m.slowKicks, m.desyncs, m.replayBehind,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+}
+
+func (m *metrics) reject(r protocol.Reason) { m.rejected.WithLabelValues(r.String()).Inc() }
