@@ -26,7 +26,9 @@
 // restored, then fast-forwarded); Cursor steps forward and backward for
 // playback; Play replays the whole log for projections such as
 // ComputeStats; Verify re-simulates and checks every recorded hash. A Reader
-// is safe for concurrent use.
+// is safe for concurrent use. TickAnalyzer works out what each tick did
+// (shots, hits, kills, distance), for ComputeStats and for the read models
+// of package replay/projection.
 //
 // Live: Follow tails a file that is being written and yields each chunk as
 // it is sealed, with its exact bytes; a spectator reads the same bytes,

@@ -33,6 +33,7 @@ func (s *Server) routes() {
 	mux.HandleFunc("GET /api/replays/{id}", s.getReplay)
 	mux.HandleFunc("POST /api/admin/matches/{id}/end", s.admin(s.endMatch))
 	mux.HandleFunc("POST /api/admin/matches/{id}/kick/{player}", s.admin(s.kickPlayer))
+	s.readModelRoutes(mux)
 	s.mux = mux
 }
 

@@ -31,6 +31,7 @@ type Server struct {
 
 	shuttingDown atomic.Bool
 	replays      replayIndex
+	read         *readModels // leaderboard, summaries, heatmaps (readmodels.go)
 }
 
 // New returns a server configured by opts (see Options for the defaults).
@@ -45,6 +46,9 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: o, matches: make(map[string]*match), metrics: newMetrics()}
 	s.metrics.register()
+	if s.read, err = s.startReadModels(); err != nil {
+		return nil, fmt.Errorf("server: read models: %w", err)
+	}
 	s.routes()
 	return s, nil
 }
@@ -186,6 +190,7 @@ func (s *Server) removeMatch(m *match) {
 // closed with 1001 going away; replays are finalized) and waits for them,
 // or for ctx. http.Server.Shutdown does not close WebSockets: call this first.
 func (s *Server) Shutdown(ctx context.Context) error {
+	defer s.read.stop() // the projection engine stops last, saving its checkpoints
 	s.shuttingDown.Store(true)
 	for _, m := range s.sortedMatches() {
 		m.requestEnd("server shutting down")

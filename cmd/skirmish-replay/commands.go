@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/skirmishgg/skirmish/assets"
 	"github.com/skirmishgg/skirmish/replay"
+	"github.com/skirmishgg/skirmish/replay/projection"
 	"github.com/skirmishgg/skirmish/replay/synth"
 	"github.com/skirmishgg/skirmish/sim"
 )
@@ -312,16 +312,18 @@ func runSeek(c *cli, args []string) error {
 // statsRow is one player's line of stats, summed over the files by name.
 type statsRow struct {
 	Name     string  `json:"name"`
-	Matches  int     `json:"matches"`
-	Kills    int     `json:"kills"`
-	Deaths   int     `json:"deaths"`
-	Shots    int     `json:"shots"`
-	Hits     int     `json:"hits"`
+	Matches  int64   `json:"matches"`
+	Kills    int64   `json:"kills"`
+	Deaths   int64   `json:"deaths"`
+	Shots    int64   `json:"shots"`
+	Hits     int64   `json:"hits"`
 	Accuracy float64 `json:"accuracy"` // hits per shot
 	Distance float64 `json:"distance_tiles"`
 	Alive    float64 `json:"alive_s"`
 }
 
+// runStats sums the files with the leaderboard projection that skirmishd
+// serves (package replay/projection), one file after the other.
 func runStats(c *cli, args []string) error {
 	fs := c.flags()
 	asJSON := fs.Bool("json", false, "print JSON: {\"matches\": N, \"ticks\": N, \"players\": [{\"name\", \"kills\", \"deaths\", ...}]}")
@@ -331,53 +333,32 @@ func runStats(c *cli, args []string) error {
 	if fs.NArg() == 0 {
 		return c.usagef("want at least one file")
 	}
-	var rows []*statsRow
-	byName := map[string]*statsRow{}
-	var ticks uint64
+	lb := projection.NewLeaderboard()
 	for _, path := range fs.Args() {
-		r, err := open(path)
-		if err != nil {
-			return err
-		}
 		p := newProgress(c.stderr, "stats "+filepath.Base(path))
-		st, err := replay.ComputeStats(r, p.update)
+		err := projection.PlayFile(path, p.update, lb)
 		p.done()
-		r.Close()
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		ticks += uint64(st.Ticks)
-		for _, ps := range st.Players {
-			row := byName[ps.Name]
-			if row == nil {
-				row = &statsRow{Name: ps.Name}
-				byName[ps.Name] = row
-				rows = append(rows, row)
-			}
-			row.Matches++
-			row.Kills += ps.Kills
-			row.Deaths += ps.Deaths
-			row.Shots += ps.Shots
-			row.Hits += ps.Hits
-			row.Distance += ps.Distance
-			row.Alive += ps.Alive.Seconds()
+			return fileErr(path, err)
 		}
 	}
-	for _, row := range rows {
-		if row.Shots > 0 {
-			row.Accuracy = float64(row.Hits) / float64(row.Shots)
+	v := lb.View()
+	_, players := v.Page(projection.ByKills, true, 0, -1)
+	rows := make([]statsRow, 0, len(players))
+	for _, p := range players {
+		r := statsRow{Name: p.Name, Matches: p.Matches, Kills: p.Kills, Deaths: p.Deaths, Shots: p.Shots, Hits: p.Hits,
+			Distance: p.Distance, Alive: p.TimeAlive}
+		if p.Shots > 0 {
+			r.Accuracy = float64(p.Hits) / float64(p.Shots)
 		}
+		rows = append(rows, r)
 	}
-	slices.SortStableFunc(rows, func(a, b *statsRow) int { return b.Kills - a.Kills })
 	if *asJSON {
 		out := struct {
-			Matches int         `json:"matches"`
-			Ticks   uint64      `json:"ticks"`
-			Players []*statsRow `json:"players"`
-		}{fs.NArg(), ticks, rows}
-		if out.Players == nil {
-			out.Players = []*statsRow{}
-		}
+			Matches int        `json:"matches"`
+			Ticks   uint64     `json:"ticks"`
+			Players []statsRow `json:"players"`
+		}{fs.NArg(), v.Ticks, rows}
 		enc := json.NewEncoder(c.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
@@ -389,6 +370,15 @@ func runStats(c *cli, args []string) error {
 			100*r.Accuracy, r.Distance, (time.Duration(r.Alive * float64(time.Second))).Round(time.Second))
 	}
 	return tw.Flush()
+}
+
+// fileErr names the file in err, unless it does already.
+func fileErr(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return fmt.Errorf("%s: %w", path, err)
 }
 
 func runGen(c *cli, args []string) error {
