@@ -1,0 +1,28 @@
+// Package game is the desktop client's game model, apart from drawing: what
+// the player sees and does, computed without Ebiten so that it is tested
+// without a display. The Ebiten layer (package client/ui) reads the keys,
+// calls Model.Update once per game tick, and draws the View it gets back.
+//
+// A Model follows one link (package client/link). Each Update it takes the
+// link's updates (confirmed frames, resets, rejects, notices), feeds them to
+// the predictor (package client/predict), to the history that other players
+// are interpolated from, to the effects and to the kill feed; then it steps
+// the predicted world to the present, turns the keys held into commands
+// (Controls), sends them and predicts them at once.
+//
+// The pieces, one file each:
+//
+//   - Keys and Script: the game's keys, and scripted key sequences for tests
+//     ("0:w+,30:space,60:w-").
+//   - Controls: held keys to start/stop commands; fire while the weapon
+//     allows; spawn at the spawn point farthest from opponents.
+//   - Timeline: a smooth, monotonic estimate of the server's clock.
+//   - History and Delay: other players drawn between the last confirmed
+//     ticks, a render delay that adapts to the network's jitter.
+//   - Effects: hits, deaths, spawns, shots and impacts found by comparing
+//     consecutive confirmed worlds.
+//   - Feed: the kill feed; Scores: the scoreboard's order.
+//   - Camera: world units to screen pixels, following the player.
+//
+// A Model is not safe for concurrent use: the game loop owns it.
+package game

@@ -1,0 +1,345 @@
+package game
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/skirmishgg/skirmish/client/link"
+	"github.com/skirmishgg/skirmish/sim"
+)
+
+func TestParseScript(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want Script
+		err  bool
+	}{
+		{"", nil, false},
+		{"0:w+,30:space,60:w-", Script{{0, KeyForward, true}, {30, KeyFire, true}, {31, KeyFire, false}, {60, KeyForward, false}}, false},
+		{" 5:D+ , 2:q ", Script{{2, KeyStrafeLeft, true}, {3, KeyStrafeLeft, false}, {5, KeyRight, true}}, false},
+		{"10:tab+,10:tab-", Script{{10, KeyScores, true}, {10, KeyScores, false}}, false},
+		{"w+", nil, true},
+		{"-1:w", nil, true},
+		{"x:w", nil, true},
+		{"3:shift", nil, true},
+	} {
+		got, err := ParseScript(tc.in)
+		if (err != nil) != tc.err {
+			t.Errorf("ParseScript(%q) error %v, want error %v", tc.in, err, tc.err)
+			continue
+		}
+		if !tc.err && !slices.Equal(got, tc.want) {
+			t.Errorf("ParseScript(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+	sc, _ := ParseScript("0:w+,2:a,4:w-")
+	var held Keys
+	var seen []Keys
+	for f := 0; f <= 4; f++ {
+		held = sc.Apply(f, held)
+		seen = append(seen, held)
+	}
+	fw, left := Keys(0).With(KeyForward, true), Keys(0).With(KeyForward, true).With(KeyLeft, true)
+	if want := []Keys{fw, fw, left, fw, 0}; !slices.Equal(seen, want) {
+		t.Errorf("held %v, want %v", seen, want)
+	}
+	if sc.End() != 4 {
+		t.Errorf("End = %d, want 4", sc.End())
+	}
+}
+
+// world returns a world on the open map with the own player (1) spawned
+// facing +X, and an opponent (2) far away.
+func world(t *testing.T) *sim.World {
+	t.Helper()
+	w, _ := sim.NewWorld(parseMap(t, openMap), 60)
+	sim.Step(w, []sim.Input{
+		{Player: 1, Action: sim.Join, Name: "me"}, {Player: 1, Action: sim.SpawnAt, X: 10, Y: 9},
+		{Player: 2, Action: sim.Join, Name: "them"}, {Player: 2, Action: sim.SpawnAt, X: 2, Y: 2},
+	})
+	return w
+}
+
+func keys(ks ...Key) Keys {
+	var k Keys
+	for _, x := range ks {
+		k = k.With(x, true)
+	}
+	return k
+}
+
+func TestControlsMotion(t *testing.T) {
+	t.Parallel()
+	w := world(t)
+	var c Controls
+	c.Reset(w.Player(1), false)
+	steps := []struct {
+		keys Keys
+		want []sim.Input
+	}{
+		{keys(KeyForward), []sim.Input{{Player: 1, Action: sim.MoveStart, Value: sim.MaxMoveSpeed}}},
+		{keys(KeyForward), nil}, // held: nothing new
+		{keys(KeyForward, KeyBack), []sim.Input{{Player: 1, Action: sim.MoveStop}}},
+		{keys(KeyBack), []sim.Input{{Player: 1, Action: sim.MoveStart, Value: -sim.MaxMoveSpeed}}},
+		{keys(KeyBack, KeyRight, KeyStrafeLeft), []sim.Input{
+			{Player: 1, Action: sim.StrafeStart, Value: -sim.MaxStrafeSpeed},
+			{Player: 1, Action: sim.RotateStart, Value: sim.MaxRotateRate}}},
+		{keys(KeyLeft, KeyStrafeRight), []sim.Input{
+			{Player: 1, Action: sim.MoveStop},
+			{Player: 1, Action: sim.StrafeStart, Value: sim.MaxStrafeSpeed},
+			{Player: 1, Action: sim.RotateStart, Value: -sim.MaxRotateRate}}},
+		{0, []sim.Input{{Player: 1, Action: sim.StrafeStop}, {Player: 1, Action: sim.RotateStop}}},
+	}
+	for i, s := range steps {
+		got := c.Commands(s.keys, w, 1, nil)
+		if !slices.Equal(got, s.want) {
+			t.Errorf("step %d: %v, want %v", i, got, s.want)
+		}
+	}
+	// After a reconnection the server has stopped the player: held keys
+	// are sent again.
+	c.Commands(keys(KeyForward), w, 1, nil)
+	c.Reset(w.Player(1), false) // the world says Move 0
+	if got := c.Commands(keys(KeyForward), w, 1, nil); len(got) != 1 || got[0].Action != sim.MoveStart {
+		t.Errorf("after a reset with W held: %v, want a move start", got)
+	}
+}
+
+// TestControlsFire: holding Space fires once per cooldown (plus margin), a
+// tap during the cooldown is kept until the weapon is ready.
+func TestControlsFire(t *testing.T) {
+	t.Parallel()
+	w := world(t)
+	var c Controls
+	c.Reset(w.Player(1), false)
+	var shots []uint32
+	for i := 0; i < 120; i++ {
+		for _, in := range c.Commands(keys(KeyFire), w, 1, nil) {
+			if in.Action == sim.Fire {
+				shots = append(shots, w.Tick+1)
+				sim.Apply(w, in)
+			}
+		}
+		sim.Advance(w)
+	}
+	spacing := uint32(sim.FireCooldownMs*60/1000) + FireMarginTicks
+	if len(shots) < 6 {
+		t.Fatalf("%d shots in 2 s, want about %d", len(shots), 120/spacing)
+	}
+	for i := 1; i < len(shots); i++ {
+		if d := shots[i] - shots[i-1]; d != spacing {
+			t.Errorf("shots %d ticks apart, want %d", d, spacing)
+		}
+	}
+	// A tap while cooling down.
+	c.Commands(0, w, 1, nil)
+	sim.Apply(w, sim.Input{Player: 1, Action: sim.Fire})
+	sim.Advance(w)
+	if got := c.Commands(keys(KeyFire), w, 1, nil); len(got) != 0 {
+		t.Fatalf("fire during the cooldown: %v", got)
+	}
+	fired := false
+	for i := 0; i < 30 && !fired; i++ {
+		for _, in := range c.Commands(0, w, 1, nil) {
+			fired = fired || in.Action == sim.Fire
+		}
+		sim.Advance(w)
+	}
+	if !fired {
+		t.Error("a tap during the cooldown was never fired")
+	}
+}
+
+func TestControlsRespawn(t *testing.T) {
+	t.Parallel()
+	w := world(t)
+	p := w.Player(1)
+	p.Alive, p.Health, p.Respawn = false, 0, 3
+	var c Controls
+	c.Reset(p, false)
+	if got := c.Commands(0, w, 1, nil); len(got) != 0 {
+		t.Errorf("dead without R: %v", got)
+	}
+	c.Commands(keys(KeyRespawn), w, 1, nil) // pressed during the delay: kept
+	for range 3 {
+		sim.Advance(w)
+	}
+	got := c.Commands(0, w, 1, nil)
+	if len(got) != 1 || got[0].Action != sim.SpawnAt {
+		t.Fatalf("after the delay: %v, want a spawn", got)
+	}
+	// The farthest spawn from the opponent at (2,2) is the opposite corner.
+	if got[0].X != 17 || got[0].Y != 17 {
+		t.Errorf("spawn at %d,%d, want 17,17", got[0].X, got[0].Y)
+	}
+	c.Sent(7, got[0])
+	c.Rejected(7, 0)
+	if again := c.Commands(0, w, 1, nil); len(again) != 1 || again[0].Action != sim.SpawnAt {
+		t.Errorf("after a refused spawn: %v, want another spawn", again)
+	}
+}
+
+func TestCamera(t *testing.T) {
+	t.Parallel()
+	small := parseMap(t, openMap) // 20×20 tiles
+	// A screen wider than the map centres it across, and follows the
+	// point up and down.
+	c := Follow(small, 1920, 1080, 0, 10*sim.Unit)
+	if tile := c.Scale * sim.Unit; tile != math.Round(1080.0/ViewTiles) {
+		t.Errorf("tile %.1f px, want %.0f", tile, math.Round(1080.0/ViewTiles))
+	}
+	if cx, cy := c.ToScreen(10*sim.Unit, 10*sim.Unit); cx != 960 || cy != 540 {
+		t.Errorf("map centre drawn at %.0f,%.0f, want the screen centre", cx, cy)
+	}
+	// A small screen follows the point, up to half a tile past the edge.
+	c = Follow(small, 400, 400, 10*sim.Unit, 10*sim.Unit)
+	if sx, sy := c.ToScreen(10*sim.Unit, 10*sim.Unit); sx != 200 || sy != 200 {
+		t.Errorf("followed point at %.0f,%.0f, want 200,200", sx, sy)
+	}
+	c = Follow(small, 400, 400, 0, 0)
+	if sx, sy := c.ToScreen(-sim.Unit/2, -sim.Unit/2); math.Abs(sx) > 1e-9 || math.Abs(sy) > 1e-9 {
+		t.Errorf("corner view: the point half a tile past the edge at %.1f,%.1f, want 0,0", sx, sy)
+	}
+	x, y := c.ToWorld(c.ToScreen(12345, 6789))
+	if math.Abs(x-12345) > 1e-6 || math.Abs(y-6789) > 1e-6 {
+		t.Errorf("ToWorld(ToScreen) = %.3f,%.3f", x, y)
+	}
+	if x0, y0, _, _ := c.TileRange(); x0 != -1 || y0 != -1 {
+		t.Errorf("tile range starts at %d,%d, want -1,-1", x0, y0)
+	}
+	// A tiny window keeps tiles readable.
+	if tile := TilePixels(160, 120); tile != MinTilePixels {
+		t.Errorf("tile on a tiny screen %.0f px, want %d", tile, MinTilePixels)
+	}
+}
+
+// TestFeedAndEffects plays a duel in a real world: the kill is paired with
+// its killer, and the hits, the death and the impacts become effects.
+func TestFeedAndEffects(t *testing.T) {
+	t.Parallel()
+	w, _ := sim.NewWorld(parseMap(t, openMap), 60)
+	sim.Step(w, []sim.Input{
+		{Player: 1, Action: sim.Join, Name: "ann"}, {Player: 1, Action: sim.SpawnAt, X: 2, Y: 9},
+		{Player: 2, Action: sim.Join, Name: "bob"}, {Player: 2, Action: sim.SpawnAt, X: 10, Y: 9},
+		{Player: 3, Action: sim.Join, Name: "cy"}, {Player: 3, Action: sim.SpawnAt, X: 17, Y: 17},
+	})
+	var feed Feed
+	var fx Effects
+	prev := w.Clone()
+	kinds := map[EffectKind]int{}
+	fired := 0
+	for i := 0; i < 600 && w.Player(2).Alive; i++ {
+		var in []sim.Input
+		if w.Player(1).Cooldown == 0 {
+			in = append(in, sim.Input{Player: 1, Action: sim.Fire}) // ann faces bob
+			fired++
+		}
+		sim.Step(w, in)
+		fx.Observe(prev, w, 0)
+		feed.Observe(prev, w)
+		prev.CopyFrom(w)
+	}
+	if w.Player(2).Alive {
+		t.Fatal("bob survived")
+	}
+	for _, e := range fx.List() {
+		kinds[e.Kind]++
+	}
+	if kinds[EffectHit] != 3 || kinds[EffectDeath] != 1 || kinds[EffectShot] != fired || kinds[EffectImpact] != 4 {
+		t.Errorf("effects %v; want 3 hits, a death, %d shots, 4 impacts", kinds, fired)
+	}
+	kills := feed.Recent(float64(w.Tick), 60, nil)
+	if len(kills) != 1 || kills[0].Killer != "ann" || kills[0].Victim != "bob" {
+		t.Errorf("feed %+v, want ann killed bob", kills)
+	}
+	if k := feed.Recent(float64(w.Tick)+FeedSeconds*60+1, 60, nil); len(k) != 0 {
+		t.Errorf("feed after %d s: %+v, want empty", FeedSeconds, k)
+	}
+	scores := Scores(w, 3, nil)
+	if names := []string{scores[0].Name, scores[1].Name, scores[2].Name}; !slices.Equal(names, []string{"ann", "cy", "bob"}) || !scores[1].Me {
+		t.Errorf("scoreboard %+v, want ann, cy (me), bob", scores)
+	}
+}
+
+// TestModelPlays drives the model through a lossy fake network with a key
+// script: the own player walks where the keys say, at once, and the
+// predicted player ends where the server has it.
+func TestModelPlays(t *testing.T) {
+	t.Parallel()
+	c := newFakeConn(t, parseMap(t, openMap), 50, 10)
+	m := New(c, Options{})
+	sc, err := ParseScript("60:w+,120:d+,135:d-,200:space,260:w-,300:q+,330:q-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held Keys
+	var drawn []Body
+	sawShot := false
+	play(c, m, 0, 8_000, func(f int) Keys { held = sc.Apply(f, held); return held }, func(now time.Time, ms int) {
+		v := m.View(now)
+		if v.Self != nil {
+			drawn = append(drawn, *v.Self)
+		}
+		for _, e := range v.Effects {
+			sawShot = sawShot || e.Kind == EffectShot && e.Player == 1
+		}
+	})
+	if len(drawn) == 0 {
+		t.Fatal("the player never appeared (auto-spawn)")
+	}
+	conf, pred := m.Confirmed().Player(1), m.Predicted().Player(1)
+	if conf == nil || !conf.Alive {
+		t.Fatalf("confirmed player %+v, want alive", conf)
+	}
+	if float64(conf.X) == drawn[0].X && float64(conf.Y) == drawn[0].Y {
+		t.Error("the player did not move")
+	}
+	if pred.X != conf.X || pred.Y != conf.Y || pred.Heading != conf.Heading {
+		t.Errorf("predicted %d,%d/%d, confirmed %d,%d/%d", pred.X, pred.Y, pred.Heading, conf.X, conf.Y, conf.Heading)
+	}
+	if !sawShot {
+		t.Error("no muzzle flash for the own shot")
+	}
+	s := m.Stats()
+	if s.HashesDiffer != 0 || s.HashesMatch == 0 {
+		t.Errorf("hashes: %d match, %d differ", s.HashesMatch, s.HashesDiffer)
+	}
+	if s.WorstJump > sim.Unit/8 {
+		t.Errorf("the drawn player jumped %.0f units in a frame", s.WorstJump)
+	}
+	t.Logf("stats %+v", s)
+}
+
+// TestModelResync: a snapshot that repairs a desync resets the prediction
+// and says so on screen.
+func TestModelResync(t *testing.T) {
+	t.Parallel()
+	c := newFakeConn(t, parseMap(t, openMap), 20, 0)
+	m := New(c, Options{})
+	play(c, m, 0, 1000, nil, nil)
+	if m.Predicted().Player(1) == nil {
+		t.Fatal("not joined")
+	}
+	// The server sends a fresh world, as it does after a bad hash report.
+	fresh := c.world.Clone()
+	fresh.Player(1).X += sim.Unit / 4 // the client's world was off
+	c.toClient = append(c.toClient, fakeMsg{at: c.now, u: link.Update{Kind: link.Reset, Gen: 1, World: fresh, Player: 1, TickRate: 60, Desync: true}})
+	c.world = fresh.Clone()
+	var notices []string
+	play(c, m, 1000, 1100, nil, func(now time.Time, _ int) { notices = append(notices, m.View(now).Notices...) })
+	if s := m.Stats(); s.Resyncs != 1 {
+		t.Errorf("resyncs %d, want 1", s.Resyncs)
+	}
+	if !slices.ContainsFunc(notices, func(n string) bool { return strings.Contains(n, "resynchronised") }) {
+		t.Errorf("notices %q, want one about the resync", notices)
+	}
+	play(c, m, 1100, 2000, nil, nil)
+	w := m.Confirmed()
+	if got, want := w.Hash(), c.hashes[w.Tick]; got != want {
+		t.Errorf("tick %d after the resync: confirmed world %016x, server's %016x", w.Tick, got, want)
+	}
+}
