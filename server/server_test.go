@@ -68,7 +68,8 @@ func dial(t *testing.T, ts *testServer, name, match string) *session.Session {
 // until reads messages until cond holds for one of them, or fails.
 func until(t *testing.T, s *session.Session, what string, cond func(protocol.Message) bool) protocol.Message {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// Generous: the race detector on a loaded two-core machine is slow.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	for {
 		m, err := s.Recv(ctx)
