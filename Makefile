@@ -26,7 +26,7 @@ help:
 	@echo "make test       install deps, vet, test (race, Xvfb for Ebiten), then crossarch"
 	@echo "make crossarch  run the sim tests on 386 and on arm64 under qemu"
 	@echo "make fuzz       run every fuzz target for FUZZTIME (default $(FUZZTIME))"
-	@echo "make bench      run the benchmarks of sim and replay"
+	@echo "make bench      micro-benchmarks, then the 1000-bot load test against skirmishd and the bare broadcast"
 	@echo "make server     run the dedicated server (ARGS=... passes flags)"
 	@echo "make build      build the CGO_ENABLED=0 commands into ./bin/"
 	@echo "make deps       install missing Debian packages (apt; sudo when not root)"
@@ -89,12 +89,15 @@ fuzz:
 		done; \
 	done
 
+# bench prints one table: the micro-benchmarks of sim and replay, then a load
+# test on this machine (skirmishd and skirmish-bots as separate processes:
+# 1000 bots in 50 matches of 20 at 60 Hz for 30 s, 2 commands/s each) and the
+# same load against skirmish-wsbaseline, the bare WebSocket broadcast, with
+# the ratios and the targets. BENCHFLAGS passes flags to cmd/skirmish-bench
+# (go run ./cmd/skirmish-bench -h lists them), e.g. BENCHFLAGS=-skip-micro.
+BENCHFLAGS ?=
 bench:
-ifeq ($(BENCH_DIRS),)
-	@echo "bench: neither sim/ nor replay/ exists yet; nothing to measure"
-else
-	$(GO) test -run '^$$' -bench . -benchmem $(addprefix ./,$(addsuffix /...,$(BENCH_DIRS)))
-endif
+	$(GO) run ./cmd/skirmish-bench -go "$(GO)" -bench-pkgs "$(addprefix ./,$(addsuffix /,$(BENCH_DIRS)))" $(BENCHFLAGS)
 
 server:
 ifeq ($(wildcard cmd/skirmishd/*.go),)
