@@ -1,7 +1,4 @@
 # Skirmish build and test entry points. `make help` lists the targets.
-#
-# The Makefile works before every part of the repository exists: targets that need
-# a package or command that has not been written yet say so, or skip it.
 
 GO       ?= go
 FUZZTIME ?= 10s
@@ -12,17 +9,13 @@ ARGS     ?=
 # CGO_ENABLED=0 and is tested without one.
 EBITEN := github.com/hajimehoshi/ebiten
 
-# Commands that exist so far; the rest arrive with later issues.
-CMDS := $(patsubst %/,%,$(dir $(wildcard cmd/skirmishd/*.go cmd/skirmish-bots/*.go cmd/skirmish-replay/*.go)))
-CMDS := $(sort $(CMDS))
-
-# Packages with benchmarks, among those that exist so far.
-BENCH_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard sim/*.go replay/*.go))))
+# The commands that build without cgo or X11: everything but the desktop client.
+CMDS := ./cmd/skirmishd ./cmd/skirmish-bots ./cmd/skirmish-replay ./cmd/skirmish-wsbaseline ./cmd/skirmish-bench
 
 .PHONY: help deps vet test test-plain test-ebiten crossarch fuzz bench server play build clean
 
 help:
-	@echo "make play       run the desktop client (needs cmd/skirmish)"
+	@echo "make play       play against practice bots on a server inside the client"
 	@echo "make test       install deps, vet, test (race, Xvfb for Ebiten), then crossarch"
 	@echo "make crossarch  run the sim tests on 386 and on arm64 under qemu"
 	@echo "make fuzz       run every fuzz target for FUZZTIME (default $(FUZZTIME))"
@@ -97,34 +90,19 @@ fuzz:
 # (go run ./cmd/skirmish-bench -h lists them), e.g. BENCHFLAGS=-skip-micro.
 BENCHFLAGS ?=
 bench:
-	$(GO) run ./cmd/skirmish-bench -go "$(GO)" -bench-pkgs "$(addprefix ./,$(addsuffix /,$(BENCH_DIRS)))" $(BENCHFLAGS)
+	$(GO) run ./cmd/skirmish-bench -go "$(GO)" $(BENCHFLAGS)
 
 server:
-ifeq ($(wildcard cmd/skirmishd/*.go),)
-	@echo "skirmishd does not exist yet (see issue 4)" >&2; exit 1
-else
 	$(GO) run ./cmd/skirmishd $(ARGS)
-endif
 
-ifeq ($(wildcard cmd/skirmish/*.go),)
-play:
-	@echo "the desktop client does not exist yet; it arrives with issue 6 (cmd/skirmish)." >&2
-	@echo "Until then, 'make test' builds and tests what exists." >&2
-	@exit 1
-else
 play: deps
 	$(GO) run ./cmd/skirmish play $(ARGS)
-endif
 
 # build checks on the way that the server, bots and replay tool need neither cgo
 # nor X11.
 build:
-ifeq ($(CMDS),)
-	@echo "build: no commands exist yet (cmd/skirmishd, cmd/skirmish-bots, cmd/skirmish-replay)"
-else
 	@mkdir -p bin
-	CGO_ENABLED=0 $(GO) build -o bin/ $(addprefix ./,$(CMDS))
-endif
+	CGO_ENABLED=0 $(GO) build -o bin/ $(CMDS)
 
 clean:
 	rm -rf bin
