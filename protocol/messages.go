@@ -3,8 +3,8 @@ package protocol
 import (
 	"fmt"
 
+	"github.com/skirmishgg/skirmish/protocol/mpack"
 	"github.com/skirmishgg/skirmish/sim"
-	"github.com/vmihailenco/msgpack/v5"
 )
 
 // Version is the protocol version. A handshake of another version is refused
@@ -174,135 +174,125 @@ func (*Snapshot) Kind() Kind   { return KindSnapshot }
 
 // Append implements Message.
 func (m *Hello) Append(dst []byte) []byte {
-	return appendMsg(dst, func(e *msgpack.Encoder) {
-		e.EncodeArrayLen(5)
-		e.EncodeUint(uint64(KindHello))
-		e.EncodeUint(uint64(m.Version))
-		e.EncodeString(m.Name)
-		e.EncodeString(m.Match)
-		e.EncodeString(m.Resume)
+	return mpack.Append(dst, func(a *mpack.Appender) {
+		a.ArrayLen(5)
+		a.Uint(uint64(KindHello))
+		a.Uint(uint64(m.Version))
+		a.Str(m.Name)
+		a.Str(m.Match)
+		a.Str(m.Resume)
 	})
 }
 
 // Append implements Message.
 func (m *Welcome) Append(dst []byte) []byte {
-	return appendMsg(dst, func(e *msgpack.Encoder) {
-		e.EncodeArrayLen(10)
-		e.EncodeUint(uint64(KindWelcome))
-		e.EncodeUint(uint64(m.Player))
-		e.EncodeString(m.Match)
-		e.EncodeString(m.Map)
-		e.EncodeUint(uint64(m.TickRate))
-		e.EncodeUint(uint64(m.Tick))
-		e.EncodeUint(uint64(m.Time))
-		e.EncodeUint(uint64(m.HashEvery))
-		e.EncodeString(m.Resume)
-		encodeBin(e, m.Snapshot)
+	return mpack.Append(dst, func(a *mpack.Appender) {
+		a.ArrayLen(10)
+		a.Uint(uint64(KindWelcome))
+		a.Uint(uint64(m.Player))
+		a.Str(m.Match)
+		a.Str(m.Map)
+		a.Uint(uint64(m.TickRate))
+		a.Uint(uint64(m.Tick))
+		a.Uint(uint64(m.Time))
+		a.Uint(uint64(m.HashEvery))
+		a.Str(m.Resume)
+		a.Bin(m.Snapshot)
 	})
 }
 
 // Append implements Message.
 func (m *Command) Append(dst []byte) []byte {
-	return appendMsg(dst, func(e *msgpack.Encoder) {
-		e.EncodeArrayLen(4 + argCount(m.Input.Action))
-		e.EncodeUint(uint64(KindCommand))
-		e.EncodeUint(uint64(m.Seq))
-		e.EncodeUint(uint64(m.Time))
-		encodeAction(e, &m.Input)
+	return mpack.Append(dst, func(a *mpack.Appender) {
+		a.ArrayLen(4 + argCount(m.Input.Action))
+		a.Uint(uint64(KindCommand))
+		a.Uint(uint64(m.Seq))
+		a.Uint(uint64(m.Time))
+		encodeAction(a, &m.Input)
 	})
 }
 
 // Append implements Message. A frame is also the unit of the replay log.
 func (m *Frame) Append(dst []byte) []byte {
-	return appendMsg(dst, func(e *msgpack.Encoder) {
+	return mpack.Append(dst, func(a *mpack.Appender) {
 		n := 3
 		if m.HasHash {
 			n = 4
 		}
-		e.EncodeArrayLen(n)
-		e.EncodeUint(uint64(KindFrame))
-		e.EncodeUint(uint64(m.Tick))
-		e.EncodeArrayLen(len(m.Events))
+		a.ArrayLen(n)
+		a.Uint(uint64(KindFrame))
+		a.Uint(uint64(m.Tick))
+		a.ArrayLen(len(m.Events))
 		for i := range m.Events {
 			ev := &m.Events[i]
-			e.EncodeArrayLen(3 + argCount(ev.Input.Action))
-			e.EncodeUint(uint64(ev.Input.Player))
-			e.EncodeUint(uint64(ev.Seq))
-			encodeAction(e, &ev.Input)
+			a.ArrayLen(3 + argCount(ev.Input.Action))
+			a.Uint(uint64(ev.Input.Player))
+			a.Uint(uint64(ev.Seq))
+			encodeAction(a, &ev.Input)
 		}
 		if m.HasHash {
-			e.EncodeUint(m.Hash)
+			a.Uint(m.Hash)
 		}
 	})
 }
 
 // Append implements Message.
 func (m *Reject) Append(dst []byte) []byte {
-	return appendMsg(dst, func(e *msgpack.Encoder) {
-		e.EncodeArrayLen(4)
-		e.EncodeUint(uint64(KindReject))
-		e.EncodeUint(uint64(m.Seq))
-		e.EncodeUint(uint64(m.Reason))
-		e.EncodeString(m.Text)
+	return mpack.Append(dst, func(a *mpack.Appender) {
+		a.ArrayLen(4)
+		a.Uint(uint64(KindReject))
+		a.Uint(uint64(m.Seq))
+		a.Uint(uint64(m.Reason))
+		a.Str(m.Text)
 	})
 }
 
 // Append implements Message.
 func (m *Ping) Append(dst []byte) []byte {
-	return appendMsg(dst, func(e *msgpack.Encoder) {
-		e.EncodeArrayLen(2)
-		e.EncodeUint(uint64(KindPing))
-		e.EncodeUint(m.ClientTime)
+	return mpack.Append(dst, func(a *mpack.Appender) {
+		a.ArrayLen(2)
+		a.Uint(uint64(KindPing))
+		a.Uint(m.ClientTime)
 	})
 }
 
 // Append implements Message.
 func (m *Pong) Append(dst []byte) []byte {
-	return appendMsg(dst, func(e *msgpack.Encoder) {
-		e.EncodeArrayLen(3)
-		e.EncodeUint(uint64(KindPong))
-		e.EncodeUint(m.ClientTime)
-		e.EncodeUint(uint64(m.ServerTime))
+	return mpack.Append(dst, func(a *mpack.Appender) {
+		a.ArrayLen(3)
+		a.Uint(uint64(KindPong))
+		a.Uint(m.ClientTime)
+		a.Uint(uint64(m.ServerTime))
 	})
 }
 
 // Append implements Message.
 func (m *HashReport) Append(dst []byte) []byte {
-	return appendMsg(dst, func(e *msgpack.Encoder) {
-		e.EncodeArrayLen(3)
-		e.EncodeUint(uint64(KindHashReport))
-		e.EncodeUint(uint64(m.Tick))
-		e.EncodeUint(m.Hash)
+	return mpack.Append(dst, func(a *mpack.Appender) {
+		a.ArrayLen(3)
+		a.Uint(uint64(KindHashReport))
+		a.Uint(uint64(m.Tick))
+		a.Uint(m.Hash)
 	})
 }
 
 // Append implements Message.
 func (m *Notice) Append(dst []byte) []byte {
-	return appendMsg(dst, func(e *msgpack.Encoder) {
-		e.EncodeArrayLen(3)
-		e.EncodeUint(uint64(KindNotice))
-		e.EncodeUint(uint64(m.Code))
-		e.EncodeString(m.Text)
+	return mpack.Append(dst, func(a *mpack.Appender) {
+		a.ArrayLen(3)
+		a.Uint(uint64(KindNotice))
+		a.Uint(uint64(m.Code))
+		a.Str(m.Text)
 	})
 }
 
 // Append implements Message.
 func (m *Snapshot) Append(dst []byte) []byte {
-	return appendMsg(dst, func(e *msgpack.Encoder) {
-		e.EncodeArrayLen(2)
-		e.EncodeUint(uint64(KindSnapshot))
-		encodeBin(e, m.Snapshot)
+	return mpack.Append(dst, func(a *mpack.Appender) {
+		a.ArrayLen(2)
+		a.Uint(uint64(KindSnapshot))
+		a.Bin(m.Snapshot)
 	})
-}
-
-// encodeBin writes b as msgpack bin. msgpack.Encoder.EncodeBytes writes a
-// nil slice as msgpack nil, which the decoders rightly refuse; a nil snapshot
-// is an empty bin on the wire.
-func encodeBin(e *msgpack.Encoder, b []byte) {
-	if b == nil {
-		b = []byte{}
-	}
-	e.EncodeBytes(b)
 }
 
 // argCount is the number of arguments that follow an action on the wire.
@@ -316,38 +306,38 @@ func argCount(a sim.Action) int {
 	return 0
 }
 
-func encodeAction(e *msgpack.Encoder, in *sim.Input) {
-	e.EncodeUint(uint64(in.Action))
+func encodeAction(a *mpack.Appender, in *sim.Input) {
+	a.Uint(uint64(in.Action))
 	switch in.Action {
 	case sim.Join:
-		e.EncodeString(in.Name)
+		a.Str(in.Name)
 	case sim.SpawnAt:
-		e.EncodeInt(int64(in.X))
-		e.EncodeInt(int64(in.Y))
+		a.Int(int64(in.X))
+		a.Int(int64(in.Y))
 	case sim.MoveStart, sim.StrafeStart, sim.RotateStart:
-		e.EncodeInt(int64(in.Value))
+		a.Int(int64(in.Value))
 	}
 }
 
 // decodeAction reads an action and its arguments; n is the number of
 // elements left in the enclosing array, which must match the action.
-func (d *decoder) decodeAction(in *sim.Input, n int) {
-	in.Action = sim.Action(d.uint("action", 1, int64(sim.Fire)))
-	if d.err != nil {
+func decodeAction(r *mpack.Reader, in *sim.Input, n int) {
+	in.Action = sim.Action(r.Int("action", 1, int64(sim.Fire)))
+	if r.Err() != nil {
 		return
 	}
 	if want := 1 + argCount(in.Action); n != want {
-		d.fail("action %s with %d arguments, want %d", in.Action, n-1, want-1)
+		r.Fail("action %s with %d arguments, want %d", in.Action, n-1, want-1)
 		return
 	}
 	switch in.Action {
 	case sim.Join:
-		in.Name = d.str("name", sim.MaxNameLen)
+		in.Name = r.Str("name", sim.MaxNameLen)
 	case sim.SpawnAt:
-		in.X = int32(d.int("x", 0, sim.MaxMapSize-1))
-		in.Y = int32(d.int("y", 0, sim.MaxMapSize-1))
+		in.X = int32(r.Int("x", 0, sim.MaxMapSize-1))
+		in.Y = int32(r.Int("y", 0, sim.MaxMapSize-1))
 	case sim.MoveStart, sim.StrafeStart, sim.RotateStart:
-		in.Value = int32(d.int("value", -1<<31, 1<<31-1))
+		in.Value = int32(r.Int("value", -1<<31, 1<<31-1))
 	}
 }
 
@@ -397,132 +387,127 @@ func PeekKind(b []byte) (Kind, error) {
 	if len(b) > MaxMessageSize {
 		return 0, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(b), MaxMessageSize)
 	}
-	var k Kind
-	d := decoders.Get().(*decoder)
-	defer decoders.Put(d)
-	d.src, d.err = b, nil
-	d.r.Reset(b)
-	d.arrayLen(1, 255)
-	k = Kind(d.uint("kind", 1, int64(numKinds-1)))
-	err := d.err
-	d.src, d.err = nil, nil
-	if err != nil {
-		return 0, err
+	r := mpack.GetReader(b)
+	defer mpack.PutReader(r)
+	r.ArrayLen("message", 1, 255)
+	k := Kind(r.Int("kind", 1, int64(numKinds-1)))
+	if err := r.Err(); err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	return k, nil
 }
 
 // Decode reads a Hello from b.
 func (m *Hello) Decode(b []byte) error {
-	return decode(b, KindHello, func(d *decoder, n int) {
-		d.fields(n, 4, 4)
-		m.Version = uint32(d.uint("version", 0, maxU32))
-		m.Name = d.str("name", sim.MaxNameLen)
-		m.Match = d.str("match", MaxMatchIDLen)
-		m.Resume = d.str("resume token", MaxTokenLen)
+	return decode(b, KindHello, func(r *mpack.Reader, n int) {
+		fields(r, n, 4, 4)
+		m.Version = r.Uint32("version")
+		m.Name = r.Str("name", sim.MaxNameLen)
+		m.Match = r.Str("match", MaxMatchIDLen)
+		m.Resume = r.Str("resume token", MaxTokenLen)
 	})
 }
 
 // Decode reads a Welcome from b. Snapshot aliases b.
 func (m *Welcome) Decode(b []byte) error {
-	return decode(b, KindWelcome, func(d *decoder, n int) {
-		d.fields(n, 9, 9)
-		m.Player = sim.PlayerID(d.uint("player", 1, maxU32))
-		m.Match = d.str("match", MaxMatchIDLen)
-		m.Map = d.str("map", MaxMatchIDLen)
-		m.TickRate = int32(d.uint("tick rate", sim.MinTickRate, sim.MaxTickRate))
-		m.Tick = uint32(d.uint("tick", 0, maxU32))
-		m.Time = uint32(d.uint("time", 0, maxU32))
-		m.HashEvery = uint32(d.uint("hash interval", 1, maxU32))
-		m.Resume = d.str("resume token", MaxTokenLen)
-		m.Snapshot = d.raw("snapshot", false, MaxMessageSize)
+	return decode(b, KindWelcome, func(r *mpack.Reader, n int) {
+		fields(r, n, 9, 9)
+		m.Player = sim.PlayerID(r.Int("player", 1, maxU32))
+		m.Match = r.Str("match", MaxMatchIDLen)
+		m.Map = r.Str("map", MaxMatchIDLen)
+		m.TickRate = int32(r.Int("tick rate", sim.MinTickRate, sim.MaxTickRate))
+		m.Tick = r.Uint32("tick")
+		m.Time = r.Uint32("time")
+		m.HashEvery = uint32(r.Int("hash interval", 1, maxU32))
+		m.Resume = r.Str("resume token", MaxTokenLen)
+		m.Snapshot = r.Bin("snapshot", MaxMessageSize)
 	})
 }
 
 // Decode reads a Command from b.
 func (m *Command) Decode(b []byte) error {
-	return decode(b, KindCommand, func(d *decoder, n int) {
-		d.fields(n, 3, 5)
-		m.Seq = uint32(d.uint("seq", 0, maxU32))
-		m.Time = uint32(d.uint("time", 0, maxU32))
+	return decode(b, KindCommand, func(r *mpack.Reader, n int) {
+		fields(r, n, 3, 5)
+		m.Seq = r.Uint32("seq")
+		m.Time = r.Uint32("time")
 		m.Input = sim.Input{}
-		d.decodeAction(&m.Input, n-2)
+		decodeAction(r, &m.Input, n-2)
 	})
 }
 
 // Decode reads a Frame from b, reusing m.Events' storage. Join names are
 // copied; nothing aliases b.
 func (m *Frame) Decode(b []byte) error {
-	return decode(b, KindFrame, func(d *decoder, n int) {
-		d.fields(n, 2, 3)
-		m.Tick = uint32(d.uint("tick", 0, maxU32))
-		ne := d.arrayLen(0, MaxEvents)
+	return decode(b, KindFrame, func(r *mpack.Reader, n int) {
+		fields(r, n, 2, 3)
+		m.Tick = r.Uint32("tick")
+		ne := r.ArrayLen("events", 0, MaxEvents)
 		m.Events = m.Events[:0]
-		for i := 0; i < ne && d.err == nil; i++ {
-			fields := d.arrayLen(3, 5)
+		for i := 0; i < ne && r.Err() == nil; i++ {
+			nf := r.ArrayLen("event", 3, 5)
 			var ev Event
-			ev.Input.Player = sim.PlayerID(d.uint("player", 1, maxU32))
-			ev.Seq = uint32(d.uint("seq", 0, maxU32))
-			d.decodeAction(&ev.Input, fields-2)
+			ev.Input.Player = sim.PlayerID(r.Int("player", 1, maxU32))
+			ev.Seq = r.Uint32("seq")
+			decodeAction(r, &ev.Input, nf-2)
 			m.Events = append(m.Events, ev)
 		}
 		m.HasHash = n == 3
 		m.Hash = 0
 		if m.HasHash {
-			m.Hash = d.uint64("hash")
+			m.Hash = r.Uint64("hash")
 		}
 	})
 }
 
 // Decode reads a Reject from b.
 func (m *Reject) Decode(b []byte) error {
-	return decode(b, KindReject, func(d *decoder, n int) {
-		d.fields(n, 3, 3)
-		m.Seq = uint32(d.uint("seq", 0, maxU32))
-		m.Reason = Reason(d.uint("reason", 1, 255))
-		m.Text = d.str("text", MaxTextLen)
+	return decode(b, KindReject, func(r *mpack.Reader, n int) {
+		fields(r, n, 3, 3)
+		m.Seq = r.Uint32("seq")
+		m.Reason = Reason(r.Int("reason", 1, 255))
+		m.Text = r.Str("text", MaxTextLen)
 	})
 }
 
 // Decode reads a Ping from b.
 func (m *Ping) Decode(b []byte) error {
-	return decode(b, KindPing, func(d *decoder, n int) {
-		d.fields(n, 1, 1)
-		m.ClientTime = d.uint64("client time")
+	return decode(b, KindPing, func(r *mpack.Reader, n int) {
+		fields(r, n, 1, 1)
+		m.ClientTime = r.Uint64("client time")
 	})
 }
 
 // Decode reads a Pong from b.
 func (m *Pong) Decode(b []byte) error {
-	return decode(b, KindPong, func(d *decoder, n int) {
-		d.fields(n, 2, 2)
-		m.ClientTime = d.uint64("client time")
-		m.ServerTime = uint32(d.uint("server time", 0, maxU32))
+	return decode(b, KindPong, func(r *mpack.Reader, n int) {
+		fields(r, n, 2, 2)
+		m.ClientTime = r.Uint64("client time")
+		m.ServerTime = r.Uint32("server time")
 	})
 }
 
 // Decode reads a HashReport from b.
 func (m *HashReport) Decode(b []byte) error {
-	return decode(b, KindHashReport, func(d *decoder, n int) {
-		d.fields(n, 2, 2)
-		m.Tick = uint32(d.uint("tick", 0, maxU32))
-		m.Hash = d.uint64("hash")
+	return decode(b, KindHashReport, func(r *mpack.Reader, n int) {
+		fields(r, n, 2, 2)
+		m.Tick = r.Uint32("tick")
+		m.Hash = r.Uint64("hash")
 	})
 }
 
 // Decode reads a Notice from b.
 func (m *Notice) Decode(b []byte) error {
-	return decode(b, KindNotice, func(d *decoder, n int) {
-		d.fields(n, 2, 2)
-		m.Code = NoticeCode(d.uint("code", 1, int64(numNotices-1)))
-		m.Text = d.str("text", MaxTextLen)
+	return decode(b, KindNotice, func(r *mpack.Reader, n int) {
+		fields(r, n, 2, 2)
+		m.Code = NoticeCode(r.Int("code", 1, int64(numNotices-1)))
+		m.Text = r.Str("text", MaxTextLen)
 	})
 }
 
 // Decode reads a Snapshot from b. Snapshot aliases b.
 func (m *Snapshot) Decode(b []byte) error {
-	return decode(b, KindSnapshot, func(d *decoder, n int) {
-		d.fields(n, 1, 1)
-		m.Snapshot = d.raw("snapshot", false, MaxMessageSize)
+	return decode(b, KindSnapshot, func(r *mpack.Reader, n int) {
+		fields(r, n, 1, 1)
+		m.Snapshot = r.Bin("snapshot", MaxMessageSize)
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/skirmishgg/skirmish/protocol"
+	"github.com/skirmishgg/skirmish/protocol/mpack"
 	"github.com/skirmishgg/skirmish/sim"
 )
 
@@ -135,6 +136,17 @@ type pendingChunk struct {
 	seqs        []playerSeq // each player's last seq in the chunk
 	raw         []byte      // the payload, composed on the writer's goroutine
 	record      []byte      // the record
+	enc         *mpack.Appender
+}
+
+// appender returns p's Appender, made on first use. add appends a few values
+// per frame, so a pooled Appender per call (mpack.Append) would cost about
+// as much as the encoding.
+func (p *pendingChunk) appender() *mpack.Appender {
+	if p.enc == nil {
+		p.enc = mpack.NewAppender()
+	}
+	return p.enc
 }
 
 func (p *pendingChunk) reset(first uint32) {
@@ -151,18 +163,26 @@ func (p *pendingChunk) reset(first uint32) {
 // add appends one frame.
 func (p *pendingChunk) add(f *protocol.Frame) {
 	p.last = f.Tick
+	a := p.appender()
 	if f.HasHash {
-		p.hashes = appendUint(p.hashes, uint64(f.Tick-p.first))
-		p.hashes = appendUint(p.hashes, f.Hash)
+		a.Reset(p.hashes)
+		a.Uint(uint64(f.Tick - p.first))
+		a.Uint(f.Hash)
+		p.hashes = a.Bytes()
 		p.nHashes++
 	}
+	if len(f.Events) == 0 {
+		return
+	}
+	a.Reset(p.events)
 	for i := range f.Events {
 		ev := &f.Events[i]
 		prev := p.swapSeq(ev.Input.Player, ev.Seq)
-		p.events = appendEvent(p.events, f.Tick-p.lastEvTick, int64(ev.Seq)-int64(prev), ev)
+		appendEvent(a, f.Tick-p.lastEvTick, int64(ev.Seq)-int64(prev), ev)
 		p.lastEvTick = f.Tick
 		p.nValues += 4 + argCount(ev.Input.Action)
 	}
+	p.events = a.Bytes()
 }
 
 type playerSeq struct {
@@ -187,20 +207,22 @@ func (p *pendingChunk) swapSeq(id sim.PlayerID, seq uint32) uint32 {
 
 // compose encodes the payload into p.raw.
 func (p *pendingChunk) compose() {
-	b := appendArrayLen(p.raw[:0], 5)
+	a := p.appender()
+	a.Reset(p.raw[:0])
+	a.ArrayLen(5)
 	if p.keyframe {
-		b = appendBin(b, p.snapshot)
-		b = appendUint(b, p.snapHash)
+		a.Bin(p.snapshot)
+		a.Uint(p.snapHash)
 	} else {
-		b = appendNil(b)
-		b = appendNil(b)
+		a.Nil()
+		a.Nil()
 	}
-	b = appendUint(b, p.endHash)
-	b = appendArrayLen(b, 2*p.nHashes)
-	b = append(b, p.hashes...)
-	b = appendArrayLen(b, p.nValues)
-	b = append(b, p.events...)
-	p.raw = b
+	a.Uint(p.endHash)
+	a.ArrayLen(2 * p.nHashes)
+	a.Raw(p.hashes)
+	a.ArrayLen(p.nValues)
+	a.Raw(p.events)
+	p.raw = a.Bytes()
 }
 
 // argCount is the number of arguments after an action.
@@ -214,22 +236,21 @@ func argCount(a sim.Action) int {
 	return 0
 }
 
-func appendEvent(b []byte, dt uint32, seqDelta int64, ev *protocol.Event) []byte {
+func appendEvent(a *mpack.Appender, dt uint32, seqDelta int64, ev *protocol.Event) {
 	in := &ev.Input
-	b = appendUint(b, uint64(dt))
-	b = appendUint(b, uint64(in.Player))
-	b = appendInt(b, seqDelta)
-	b = appendUint(b, uint64(in.Action))
+	a.Uint(uint64(dt))
+	a.Uint(uint64(in.Player))
+	a.Int(seqDelta)
+	a.Uint(uint64(in.Action))
 	switch in.Action {
 	case sim.Join:
-		b = appendStr(b, in.Name)
+		a.Str(in.Name)
 	case sim.SpawnAt:
-		b = appendInt(b, int64(in.X))
-		b = appendInt(b, int64(in.Y))
+		a.Int(int64(in.X))
+		a.Int(int64(in.Y))
 	case sim.MoveStart, sim.StrafeStart, sim.RotateStart:
-		b = appendInt(b, int64(in.Value))
+		a.Int(int64(in.Value))
 	}
-	return b
 }
 
 // decodeChunkBody checks a record body of a frames or keyframe record and
@@ -247,27 +268,28 @@ func decodeChunkBody(typ byte, body []byte) (*ChunkContent, string) {
 		return nil, detail
 	}
 	c := &ChunkContent{First: ci.first, Last: ci.last}
-	r := mpReader{b: raw, what: "payload"}
-	r.arrayLen("chunk", 5, 5)
-	if r.isNil() {
+	r := mpack.GetReader(raw)
+	defer mpack.PutReader(r)
+	r.ArrayLen("chunk", 5, 5)
+	if r.Nil() {
 		if typ == typeKeyframe {
-			r.fail("keyframe without a snapshot")
+			r.Fail("keyframe without a snapshot")
 		}
-		if !r.isNil() {
-			r.fail("snapshot hash without a snapshot")
+		if !r.Nil() {
+			r.Fail("snapshot hash without a snapshot")
 		}
 	} else {
 		if typ != typeKeyframe {
-			r.fail("snapshot in a chunk that is not a keyframe")
+			r.Fail("snapshot in a chunk that is not a keyframe")
 		}
-		c.Snapshot = r.raw("snapshot", false, MaxRawLen)
-		c.SnapshotHash = r.uint64("snapshot hash")
+		c.Snapshot = r.Bin("snapshot", MaxRawLen)
+		c.SnapshotHash = r.Uint64("snapshot hash")
 	}
-	c.EndHash = r.uint64("end hash")
+	c.EndHash = r.Uint64("end hash")
 	span := int64(ci.last - ci.first)
-	nh := r.arrayLen("hashes", 0, 2*MaxChunkTicks)
-	if r.err == nil && nh%2 != 0 {
-		r.fail("odd hash list of %d", nh)
+	nh := r.ArrayLen("hashes", 0, 2*MaxChunkTicks)
+	if r.Err() == nil && nh%2 != 0 {
+		r.Fail("odd hash list of %d", nh)
 	}
 	type tickHash struct {
 		tick uint32
@@ -277,18 +299,18 @@ func decodeChunkBody(typ byte, body []byte) (*ChunkContent, string) {
 	if nh > 0 {
 		hashes = make([]tickHash, 0, nh/2)
 	}
-	for i := 0; i < nh/2 && r.err == nil; i++ {
-		t := ci.first + uint32(r.int("hash tick", 0, span))
-		h := r.uint64("hash")
+	for i := 0; i < nh/2 && r.Err() == nil; i++ {
+		t := ci.first + uint32(r.Int("hash tick", 0, span))
+		h := r.Uint64("hash")
 		if len(hashes) > 0 && t <= hashes[len(hashes)-1].tick {
-			r.fail("hash ticks not ascending")
+			r.Fail("hash ticks not ascending")
 		}
 		hashes = append(hashes, tickHash{t, h})
 	}
-	nv := r.arrayLen("events", 0, len(r.b)-r.off)
+	nv := r.ArrayLen("events", 0, r.Len())
 	var events []protocol.Event
 	var ticks []uint32
-	if nv > 0 && r.err == nil {
+	if nv > 0 && r.Err() == nil {
 		// Four or more values per event; a hostile count only gets a small
 		// start, and the slices grow with the events actually there.
 		events = make([]protocol.Event, 0, min(nv/4, 1024))
@@ -296,37 +318,37 @@ func decodeChunkBody(typ byte, body []byte) (*ChunkContent, string) {
 	}
 	seqs := make(map[sim.PlayerID]uint32)
 	tick := ci.first
-	for left := nv; left > 0 && r.err == nil; {
+	for left := nv; left > 0 && r.Err() == nil; {
 		if left < 4 {
-			r.fail("%d values after the last event", left)
+			r.Fail("%d values after the last event", left)
 			break
 		}
-		tick += uint32(r.int("tick delta", 0, int64(ci.last-tick)))
+		tick += uint32(r.Int("tick delta", 0, int64(ci.last-tick)))
 		var ev protocol.Event
-		ev.Input.Player = sim.PlayerID(r.int("player", 1, math.MaxUint32))
-		seqDelta := r.int("seq delta", -math.MaxUint32, math.MaxUint32)
-		ev.Input.Action = sim.Action(r.int("action", int64(sim.Join), int64(sim.Fire)))
-		if r.err != nil {
+		ev.Input.Player = sim.PlayerID(r.Int("player", 1, math.MaxUint32))
+		seqDelta := r.Int("seq delta", -math.MaxUint32, math.MaxUint32)
+		ev.Input.Action = sim.Action(r.Int("action", int64(sim.Join), int64(sim.Fire)))
+		if r.Err() != nil {
 			break
 		}
 		n := 4 + argCount(ev.Input.Action)
 		if left < n {
-			r.fail("action %s without its arguments", ev.Input.Action)
+			r.Fail("action %s without its arguments", ev.Input.Action)
 			break
 		}
 		left -= n
 		switch ev.Input.Action {
 		case sim.Join:
-			ev.Input.Name = r.str("name", sim.MaxNameLen)
+			ev.Input.Name = r.Str("name", sim.MaxNameLen)
 		case sim.SpawnAt:
-			ev.Input.X = int32(r.int("x", 0, sim.MaxMapSize-1))
-			ev.Input.Y = int32(r.int("y", 0, sim.MaxMapSize-1))
+			ev.Input.X = int32(r.Int("x", 0, sim.MaxMapSize-1))
+			ev.Input.Y = int32(r.Int("y", 0, sim.MaxMapSize-1))
 		case sim.MoveStart, sim.StrafeStart, sim.RotateStart:
-			ev.Input.Value = int32(r.int("value", math.MinInt32, math.MaxInt32))
+			ev.Input.Value = int32(r.Int("value", math.MinInt32, math.MaxInt32))
 		}
 		seq := int64(seqs[ev.Input.Player]) + seqDelta
-		if r.err == nil && (seq < 0 || seq > math.MaxUint32) {
-			r.fail("seq %d out of range", seq)
+		if r.Err() == nil && (seq < 0 || seq > math.MaxUint32) {
+			r.Fail("seq %d out of range", seq)
 			break
 		}
 		ev.Seq = uint32(seq)
@@ -335,11 +357,8 @@ func decodeChunkBody(typ byte, body []byte) (*ChunkContent, string) {
 		ticks = append(ticks, tick)
 	}
 	ne := len(events)
-	if r.err == nil && !r.done() {
-		r.fail("%d bytes after the payload", len(r.b)-r.off)
-	}
-	if r.err != nil {
-		return nil, r.err.Error()
+	if err := r.End("payload"); err != nil {
+		return nil, "payload " + err.Error()
 	}
 	// Group events and hashes into frames, one per tick that has either.
 	for ei, hi := 0, 0; ei < ne || hi < len(hashes); {

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/skirmishgg/skirmish/protocol"
@@ -37,6 +38,22 @@ func (r *Reader) Cursor(tick uint32) (*Cursor, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// Rebase moves the cursor onto r, a Reader grown from the cursor's own
+// (Reader.Grow): the cursor keeps its tick, its world and what it has
+// cached, and can then go as far as r's last tick.
+func (c *Cursor) Rebase(r *Reader) error {
+	old := c.r
+	if r == old {
+		return nil
+	}
+	if !bytes.Equal(r.rawHdr, old.rawHdr) || len(r.index) < len(old.index) ||
+		(len(old.index) > 0 && r.index[len(old.index)-1] != old.index[len(old.index)-1]) {
+		return fmt.Errorf("replay: the new reader is not a grown copy of the cursor's")
+	}
+	c.r = r
+	return nil
 }
 
 // World returns the world at the cursor's tick. It belongs to the cursor:

@@ -33,7 +33,9 @@
 // Live: Follow tails a file that is being written and yields each chunk as
 // it is sealed, with its exact bytes; a spectator reads the same bytes,
 // the header first, with NewStreamReader. Sealed chunks are immutable, so
-// those bytes can be cached anywhere.
+// those bytes can be cached anywhere. To seek in what has arrived so far,
+// keep the bytes and Grow a Reader over them as chunks come (only the new
+// ones are read); Cursor.Rebase moves a cursor onto the grown Reader.
 //
 // Untrusted input: every length is checked against a cap (MaxHeaderLen,
 // MaxChunkLen, MaxRawLen, ...) before anything is allocated, the zstd decoder

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/skirmishgg/skirmish/protocol"
+	"github.com/skirmishgg/skirmish/protocol/mpack"
 	"github.com/skirmishgg/skirmish/sim"
 )
 
@@ -121,20 +122,20 @@ func dumpFile(t *testing.T, file []byte) string {
 		t.Fatal(err)
 	}
 	body := file[18 : 18+bodyLen]
-	r := mpReader{b: body}
+	r := mpack.NewReader(body)
 	field := func(what string, read func()) {
-		start := r.off
+		start := r.Offset()
 		read()
-		d.line(2, body[start:r.off], "%s", what)
+		d.line(2, body[start:r.Offset()], "%s", what)
 	}
-	field("array of 7", func() { r.arrayLen("", 7, 7) })
-	field(fmt.Sprintf("uint simulation version %d", h.SimVersion), func() { r.int("", 0, 1<<31-1) })
-	field(fmt.Sprintf("uint tick rate %d", h.TickRate), func() { r.int("", 0, 1<<31-1) })
-	field(fmt.Sprintf("uint start tick %d", h.StartTick), func() { r.int("", 0, 1<<32-1) })
-	field(fmt.Sprintf("str match id %q", h.MatchID), func() { r.str("", 1<<20) })
-	field(fmt.Sprintf("str map %q", h.Map), func() { r.str("", 1<<20) })
-	field(fmt.Sprintf("bin map source, %d bytes of text", len(h.MapSource)), func() { r.raw("", false, 1<<20) })
-	field(fmt.Sprintf("int start time %d ns (%s)", h.Start.UnixNano(), h.Start.Format(time.RFC3339)), func() { r.int("", -1<<63, 1<<63-1) })
+	field("array of 7", func() { r.ArrayLen("", 7, 7) })
+	field(fmt.Sprintf("uint simulation version %d", h.SimVersion), func() { r.Int("", 0, 1<<31-1) })
+	field(fmt.Sprintf("uint tick rate %d", h.TickRate), func() { r.Int("", 0, 1<<31-1) })
+	field(fmt.Sprintf("uint start tick %d", h.StartTick), func() { r.Int("", 0, 1<<32-1) })
+	field(fmt.Sprintf("str match id %q", h.MatchID), func() { r.Str("", 1<<20) })
+	field(fmt.Sprintf("str map %q", h.Map), func() { r.Str("", 1<<20) })
+	field(fmt.Sprintf("bin map source, %d bytes of text", len(h.MapSource)), func() { r.Bin("", 1<<20) })
+	field(fmt.Sprintf("int start time %d ns (%s)", h.Start.UnixNano(), h.Start.Format(time.RFC3339)), func() { r.Int("", -1<<63, 1<<63-1) })
 	off := 18 + bodyLen
 	for i := 0; ; i++ {
 		typ := file[off]
@@ -183,31 +184,31 @@ func dumpFile(t *testing.T, file []byte) string {
 }
 
 func dumpChunk(t *testing.T, p *dumper, raw []byte, c *ChunkContent) {
-	r := mpReader{b: raw}
+	r := mpack.NewReader(raw)
 	take := func(indent int, what string, read func()) {
-		start := r.off
+		start := r.Offset()
 		read()
-		p.line(indent, raw[start:r.off], "%s", what)
+		p.line(indent, raw[start:r.Offset()], "%s", what)
 	}
-	take(0, "array of 5", func() { r.arrayLen("", 5, 5) })
+	take(0, "array of 5", func() { r.ArrayLen("", 5, 5) })
 	if c.Keyframe() {
-		take(1, fmt.Sprintf("bin snapshot, %d bytes: the world at tick %d (PROTOCOL.md §10)", len(c.Snapshot), c.First-1), func() { r.raw("", false, 1<<20) })
-		take(1, fmt.Sprintf("uint snapshot hash 0x%016x", c.SnapshotHash), func() { r.uint64("") })
+		take(1, fmt.Sprintf("bin snapshot, %d bytes: the world at tick %d (PROTOCOL.md §10)", len(c.Snapshot), c.First-1), func() { r.Bin("", 1<<20) })
+		take(1, fmt.Sprintf("uint snapshot hash 0x%016x", c.SnapshotHash), func() { r.Uint64("") })
 	} else {
-		take(1, "nil: no snapshot", func() { r.isNil() })
-		take(1, "nil: no snapshot hash", func() { r.isNil() })
+		take(1, "nil: no snapshot", func() { r.Nil() })
+		take(1, "nil: no snapshot hash", func() { r.Nil() })
 	}
-	take(1, fmt.Sprintf("uint end hash 0x%016x: the world at tick %d", c.EndHash, c.Last), func() { r.uint64("") })
+	take(1, fmt.Sprintf("uint end hash 0x%016x: the world at tick %d", c.EndHash, c.Last), func() { r.Uint64("") })
 	var hashes []protocol.Frame
 	for _, f := range c.Frames {
 		if f.HasHash {
 			hashes = append(hashes, f)
 		}
 	}
-	take(1, fmt.Sprintf("array of %d: server hashes", 2*len(hashes)), func() { r.arrayLen("", 0, 1<<20) })
+	take(1, fmt.Sprintf("array of %d: server hashes", 2*len(hashes)), func() { r.ArrayLen("", 0, 1<<20) })
 	for _, f := range hashes {
-		take(2, fmt.Sprintf("uint tick offset %d: tick %d", f.Tick-c.First, f.Tick), func() { r.int("", 0, 1<<32) })
-		take(2, fmt.Sprintf("uint hash 0x%016x", f.Hash), func() { r.uint64("") })
+		take(2, fmt.Sprintf("uint tick offset %d: tick %d", f.Tick-c.First, f.Tick), func() { r.Int("", 0, 1<<32) })
+		take(2, fmt.Sprintf("uint hash 0x%016x", f.Hash), func() { r.Uint64("") })
 	}
 	n := 0
 	for _, f := range c.Frames {
@@ -215,7 +216,7 @@ func dumpChunk(t *testing.T, p *dumper, raw []byte, c *ChunkContent) {
 			n += 4 + argCount(ev.Input.Action)
 		}
 	}
-	take(1, fmt.Sprintf("array of %d values: the events", n), func() { r.arrayLen("", 0, 1<<20) })
+	take(1, fmt.Sprintf("array of %d values: the events", n), func() { r.ArrayLen("", 0, 1<<20) })
 	last := c.First
 	seqs := map[sim.PlayerID]uint32{}
 	for _, f := range c.Frames {
@@ -232,59 +233,59 @@ func dumpChunk(t *testing.T, p *dumper, raw []byte, c *ChunkContent) {
 			}
 			take(2, fmt.Sprintf("tick +%d = %d, player %d, seq %+d = %d, %s%s", f.Tick-last, f.Tick, in.Player,
 				int64(ev.Seq)-int64(seqs[in.Player]), ev.Seq, in.Action, args), func() {
-				r.int("", 0, 1<<32)
-				r.int("", 0, 1<<32)
-				r.int("", -1<<32, 1<<32)
-				r.int("", 0, 255)
+				r.Int("", 0, 1<<32)
+				r.Int("", 0, 1<<32)
+				r.Int("", -1<<32, 1<<32)
+				r.Int("", 0, 255)
 				switch argCount(in.Action) {
 				case 1:
 					if in.Action == sim.Join {
-						r.str("", 99)
+						r.Str("", 99)
 					} else {
-						r.int("", -1<<32, 1<<32)
+						r.Int("", -1<<32, 1<<32)
 					}
 				case 2:
-					r.int("", -1<<32, 1<<32)
-					r.int("", -1<<32, 1<<32)
+					r.Int("", -1<<32, 1<<32)
+					r.Int("", -1<<32, 1<<32)
 				}
 			})
 			last, seqs[in.Player] = f.Tick, ev.Seq
 		}
 	}
-	if !bytes.Equal(p.shown, raw) || r.err != nil {
-		t.Fatalf("the payload dump does not show the payload: %v", r.err)
+	if !bytes.Equal(p.shown, raw) || r.Err() != nil {
+		t.Fatalf("the payload dump does not show the payload: %v", r.Err())
 	}
 }
 
 func dumpFooter(t *testing.T, p *dumper, raw []byte) {
-	r := mpReader{b: raw}
+	r := mpack.NewReader(raw)
 	take := func(indent int, what string, read func()) {
-		start := r.off
+		start := r.Offset()
 		read()
-		p.line(indent, raw[start:r.off], "%s", what)
+		p.line(indent, raw[start:r.Offset()], "%s", what)
 	}
-	take(0, "array of 2", func() { r.arrayLen("", 2, 2) })
+	take(0, "array of 2", func() { r.ArrayLen("", 2, 2) })
 	var n int
-	take(1, "array: the index, three values per chunk", func() { n = r.arrayLen("", 0, 1<<20) })
+	take(1, "array: the index, three values per chunk", func() { n = r.ArrayLen("", 0, 1<<20) })
 	for i := range n / 3 {
 		var length int64
 		var ticks int64
 		var key bool
-		start := r.off
-		length, ticks, key = r.int("", 0, 1<<40), r.int("", 0, 1<<40), r.bool("")
-		p.line(2, raw[start:r.off], "chunk %d: %d bytes, %d ticks, keyframe %v", i, length, ticks, key)
+		start := r.Offset()
+		length, ticks, key = r.Int("", 0, 1<<40), r.Int("", 0, 1<<40), r.Bool("")
+		p.line(2, raw[start:r.Offset()], "chunk %d: %d bytes, %d ticks, keyframe %v", i, length, ticks, key)
 	}
-	take(1, "array: the players", func() { n = r.arrayLen("", 0, 1<<20) })
+	take(1, "array: the players", func() { n = r.ArrayLen("", 0, 1<<20) })
 	for range n {
 		var id int64
 		var name string
-		start := r.off
-		r.arrayLen("", 2, 2)
-		id, name = r.int("", 0, 1<<40), r.str("", 99)
-		p.line(2, raw[start:r.off], "[id %d, name %q]", id, name)
+		start := r.Offset()
+		r.ArrayLen("", 2, 2)
+		id, name = r.Int("", 0, 1<<40), r.Str("", 99)
+		p.line(2, raw[start:r.Offset()], "[id %d, name %q]", id, name)
 	}
-	if !bytes.Equal(p.shown, raw) || r.err != nil {
-		t.Fatalf("the footer dump does not show the footer: %v", r.err)
+	if !bytes.Equal(p.shown, raw) || r.Err() != nil {
+		t.Fatalf("the footer dump does not show the footer: %v", r.Err())
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"hash/crc32"
 	"time"
 
+	"github.com/skirmishgg/skirmish/protocol/mpack"
 	"github.com/skirmishgg/skirmish/sim"
 )
 
@@ -51,18 +52,20 @@ func appendHeader(dst []byte, h *Header) []byte {
 	dst = binary.LittleEndian.AppendUint16(dst, FormatVersion)
 	dst = append(dst, 0, 0, 0, 0, 0, 0, 0, 0) // body length and CRC, filled below
 	body := len(dst)
-	dst = appendArrayLen(dst, 7)
-	dst = appendUint(dst, uint64(h.SimVersion))
-	dst = appendUint(dst, uint64(h.TickRate))
-	dst = appendUint(dst, uint64(h.StartTick))
-	dst = appendStr(dst, h.MatchID)
-	dst = appendStr(dst, h.Map)
-	dst = appendBin(dst, h.MapSource)
 	var nanos int64
 	if !h.Start.IsZero() {
 		nanos = h.Start.UnixNano()
 	}
-	dst = appendInt(dst, nanos)
+	dst = mpack.Append(dst, func(a *mpack.Appender) {
+		a.ArrayLen(7)
+		a.Uint(uint64(h.SimVersion))
+		a.Uint(uint64(h.TickRate))
+		a.Uint(uint64(h.StartTick))
+		a.Str(h.MatchID)
+		a.Str(h.Map)
+		a.Bin(h.MapSource)
+		a.Int(nanos)
+	})
 	hdr := dst[start:]
 	binary.LittleEndian.PutUint32(hdr[10:14], uint32(len(dst)-body))
 	c := crc32.Update(0, castagnoli, hdr[:14])
@@ -97,22 +100,20 @@ func parseHeaderBody(prefix, body []byte) (Header, error) {
 	if want := binary.LittleEndian.Uint32(prefix[14:18]); c != want {
 		return Header{}, errAt("header", 0, ErrCorrupt, "CRC %08x, computed %08x", want, c)
 	}
-	r := mpReader{b: body, what: "body"}
+	r := mpack.GetReader(body)
+	defer mpack.PutReader(r)
 	var h Header
 	h.FormatVersion = FormatVersion
-	r.arrayLen("fields", 7, 7)
-	h.SimVersion = int(r.int("sim version", 0, 1<<31-1))
-	h.TickRate = int32(r.int("tick rate", sim.MinTickRate, sim.MaxTickRate))
-	h.StartTick = r.uint32("start tick")
-	h.MatchID = r.str("match id", MaxMatchIDLen)
-	h.Map = r.str("map", MaxMapNameLen)
-	h.MapSource = append([]byte(nil), r.raw("map source", false, MaxMapSourceLen)...)
-	nanos := r.int("start time", -1<<63, 1<<63-1)
-	if r.err == nil && !r.done() {
-		r.fail("%d bytes after the header", len(r.b)-r.off)
-	}
-	if r.err != nil {
-		return Header{}, errAt("header", 0, ErrCorrupt, "%v", r.err)
+	r.ArrayLen("fields", 7, 7)
+	h.SimVersion = int(r.Int("sim version", 0, 1<<31-1))
+	h.TickRate = int32(r.Int("tick rate", sim.MinTickRate, sim.MaxTickRate))
+	h.StartTick = r.Uint32("start tick")
+	h.MatchID = r.Str("match id", MaxMatchIDLen)
+	h.Map = r.Str("map", MaxMapNameLen)
+	h.MapSource = append([]byte(nil), r.Bin("map source", MaxMapSourceLen)...)
+	nanos := r.Int("start time", -1<<63, 1<<63-1)
+	if err := r.End("header"); err != nil {
+		return Header{}, errAt("header", 0, ErrCorrupt, "body %v", err)
 	}
 	if nanos != 0 {
 		h.Start = time.Unix(0, nanos).UTC()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -255,8 +256,12 @@ func (r *Reader) readFooter() error {
 // first that is not.
 func (r *Reader) scan() error {
 	r.recovered = true
-	off, next := r.headerLen(), r.hdr.StartTick+1
-	seen := map[PlayerInfo]bool{}
+	return r.scanFrom(r.headerLen(), r.hdr.StartTick+1, map[PlayerInfo]bool{})
+}
+
+// scanFrom scans from byte off, where a chunk starting at tick next is
+// expected, appending to the index; seen holds the players already listed.
+func (r *Reader) scanFrom(off int64, next uint32, seen map[PlayerInfo]bool) error {
 	for off < r.size {
 		i := len(r.index)
 		where := chunkWhere(i)
@@ -307,6 +312,46 @@ func (r *Reader) scan() error {
 		next = c.Last + 1
 	}
 	return nil
+}
+
+// Grow returns a Reader of the same recording that also holds the chunks
+// sealed after r's: those in the first size bytes of ra, which must hold
+// the bytes r was read from as its prefix. It is how a recording that is
+// still being written is read as it grows (a live stream kept in memory, a
+// file being written): only the new bytes are scanned, as for a file
+// without a footer. r is not changed and stays valid; Cursor.Rebase moves a
+// cursor onto the grown Reader. The grown Reader does not own ra: its Close
+// closes nothing. A Reader of a file with a footer does not grow.
+func (r *Reader) Grow(ra io.ReaderAt, size int64) (*Reader, error) {
+	if !r.recovered {
+		return nil, fmt.Errorf("replay: the recording is complete (it has a footer) and does not grow")
+	}
+	off, next := r.headerLen(), r.hdr.StartTick+1
+	if n := len(r.index); n > 0 {
+		off, next = r.index[n-1].off+r.index[n-1].length, r.index[n-1].last+1
+	}
+	if size < off {
+		return nil, fmt.Errorf("replay: %d bytes, fewer than the %d already read", size, off)
+	}
+	g := &Reader{ra: ra, size: size, hdr: r.hdr, rawHdr: r.rawHdr, m: r.m, recovered: true,
+		// Clipped, so that appending copies: r and any other Reader grown
+		// from it keep their own.
+		index: slices.Clip(r.index), keys: slices.Clip(r.keys), players: slices.Clip(r.players),
+		cache: newChunkCache(64)}
+	seen := make(map[PlayerInfo]bool, len(g.players))
+	for _, p := range g.players {
+		seen[p] = true
+	}
+	n := len(g.index)
+	if err := g.scanFrom(off, next, seen); err != nil {
+		return nil, err
+	}
+	for i := n; i < len(g.index); i++ {
+		if g.index[i].keyframe {
+			g.keys = append(g.keys, i)
+		}
+	}
+	return g, nil
 }
 
 func (r *Reader) addPlayer(seen map[PlayerInfo]bool, p PlayerInfo) {

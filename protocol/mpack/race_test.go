@@ -1,0 +1,5 @@
+//go:build race
+
+package mpack_test
+
+const raceEnabled = true
