@@ -110,7 +110,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.Maps = embeddedMap
 	}
 	if o.ReplayDir == "" {
-		dir, err := defaultReplayDir()
+		dir, err := DefaultReplayDir()
 		if err != nil {
 			return o, err
 		}
@@ -140,7 +140,10 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-func defaultReplayDir() (string, error) {
+// DefaultReplayDir is where replays go when Options.ReplayDir is empty:
+// skirmish/replays under the user's data directory ($XDG_DATA_HOME, or
+// ~/.local/share). The desktop client looks there for local replays too.
+func DefaultReplayDir() (string, error) {
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
 		return filepath.Join(d, "skirmish", "replays"), nil
 	}

@@ -6,8 +6,8 @@ import (
 	"github.com/skirmishgg/skirmish/sim"
 )
 
-// Camera maps world units to screen pixels: a scale, and the world point at
-// the centre of the screen.
+// Camera maps world units to screen pixels: a scale, the world point at
+// the centre of the screen, and a rotation.
 type Camera struct {
 	// Scale is pixels per world unit.
 	Scale float64
@@ -15,6 +15,10 @@ type Camera struct {
 	CX, CY float64
 	// W, H is the screen size in pixels.
 	W, H float64
+	// Angle turns the picture about the centre of the screen, in radians,
+	// clockwise: a world direction at heading h (clockwise from +X) is
+	// drawn at h+Angle. Zero for the game's cameras, which never turn.
+	Angle float64
 }
 
 // Camera parameters.
@@ -42,11 +46,22 @@ func TilePixels(w, h float64) float64 {
 // half a tile beyond the map's edge; a map narrower (or shorter) than the
 // screen is centred instead.
 func Follow(m *sim.Map, w, h, x, y float64) Camera {
-	tile := TilePixels(w, h)
+	return FollowTiles(m, w, h, x, y, TilePixels(w, h))
+}
+
+// FollowTiles is Follow with tiles of tile pixels.
+func FollowTiles(m *sim.Map, w, h, x, y, tile float64) Camera {
 	c := Camera{Scale: tile / sim.Unit, W: w, H: h}
 	c.CX = clampView(x, float64(m.Width)*sim.Unit, w/c.Scale)
 	c.CY = clampView(y, float64(m.Height)*sim.Unit, h/c.Scale)
 	return c
+}
+
+// UIScale is the size of text and panels on a screen of w×h pixels,
+// relative to a 720-pixel-high one, between 0.75 and 3.
+func UIScale(w, h float64) float64 {
+	s := math.Min(w*9/16, h) / 720
+	return math.Max(0.75, math.Min(3, s))
 }
 
 // clampView returns the centre, along one axis, of a view size units wide
@@ -61,12 +76,22 @@ func clampView(p, length, size float64) float64 {
 
 // ToScreen returns the screen position of world point (x, y).
 func (c *Camera) ToScreen(x, y float64) (sx, sy float64) {
-	return (x-c.CX)*c.Scale + c.W/2, (y-c.CY)*c.Scale + c.H/2
+	dx, dy := (x-c.CX)*c.Scale, (y-c.CY)*c.Scale
+	if c.Angle != 0 {
+		sin, cos := math.Sincos(c.Angle)
+		dx, dy = dx*cos-dy*sin, dx*sin+dy*cos
+	}
+	return dx + c.W/2, dy + c.H/2
 }
 
 // ToWorld returns the world point at screen position (sx, sy).
 func (c *Camera) ToWorld(sx, sy float64) (x, y float64) {
-	return (sx-c.W/2)/c.Scale + c.CX, (sy-c.H/2)/c.Scale + c.CY
+	dx, dy := sx-c.W/2, sy-c.H/2
+	if c.Angle != 0 {
+		sin, cos := math.Sincos(c.Angle)
+		dx, dy = dx*cos+dy*sin, -dx*sin+dy*cos
+	}
+	return dx/c.Scale + c.CX, dy/c.Scale + c.CY
 }
 
 // Visible reports whether a circle of radius r units around world point
@@ -77,10 +102,15 @@ func (c *Camera) Visible(x, y, r float64) bool {
 	return sx+pr >= 0 && sy+pr >= 0 && sx-pr <= c.W && sy-pr <= c.H
 }
 
-// TileRange returns the tiles (inclusive) that the screen shows.
+// TileRange returns the tiles (inclusive) that the screen shows: all of
+// them, and for a turned camera some around them.
 func (c *Camera) TileRange() (x0, y0, x1, y1 int32) {
 	wx0, wy0 := c.ToWorld(0, 0)
-	wx1, wy1 := c.ToWorld(c.W, c.H)
+	wx1, wy1 := wx0, wy0
+	for _, p := range [...][2]float64{{c.W, 0}, {0, c.H}, {c.W, c.H}} {
+		x, y := c.ToWorld(p[0], p[1])
+		wx0, wy0, wx1, wy1 = min(wx0, x), min(wy0, y), max(wx1, x), max(wy1, y)
+	}
 	return int32(math.Floor(wx0 / sim.Unit)), int32(math.Floor(wy0 / sim.Unit)),
 		int32(math.Floor(wx1 / sim.Unit)), int32(math.Floor(wy1 / sim.Unit))
 }

@@ -22,7 +22,8 @@
 //   - Effects: hits, deaths, spawns, shots and impacts found by comparing
 //     consecutive confirmed worlds.
 //   - Feed: the kill feed; Scores: the scoreboard's order.
-//   - Camera: world units to screen pixels, following the player.
+//   - Camera: world units to screen pixels, following the player; the
+//     replay viewer's cameras also zoom and turn it.
 //
 // A Model is not safe for concurrent use: the game loop owns it.
 package game

@@ -33,8 +33,19 @@ const FeedSeconds = 6
 
 // Observe adds the kills of the tick that turned prev into cur.
 func (f *Feed) Observe(prev, cur *sim.World) {
+	f.kills = Kills(prev, cur, f.kills)
+	if n := len(f.kills); n > FeedLen {
+		f.kills = append(f.kills[:0], f.kills[n-FeedLen:]...)
+	}
+}
+
+// Kills appends to dst the kills of the tick that turned prev into cur
+// (none unless cur is the tick after prev): each player whose death count
+// rose, paired with a player whose kill count rose in the same tick,
+// preferring the one whose projectile was nearest the victim.
+func Kills(prev, cur *sim.World, dst []Kill) []Kill {
 	if prev == nil || cur.Tick != prev.Tick+1 {
-		return
+		return dst
 	}
 	type credit struct {
 		id sim.PlayerID
@@ -72,11 +83,9 @@ func (f *Feed) Observe(prev, cur *sim.World) {
 			k.KillerID = credits[best].id
 			k.Killer = cur.Player(k.KillerID).Name
 		}
-		f.kills = append(f.kills, k)
+		dst = append(dst, k)
 	}
-	if n := len(f.kills); n > FeedLen {
-		f.kills = append(f.kills[:0], f.kills[n-FeedLen:]...)
-	}
+	return dst
 }
 
 // nearestShot returns the squared distance from v to the nearest projectile

@@ -264,6 +264,12 @@ func mapArtTile(m *sim.Map, tile int) int {
 // faint grid and grain, spawn pads, and walls as bevelled blocks that cast a
 // shadow south-east.
 func paintMap(m *sim.Map, t int) *ebiten.Image {
+	return ebiten.NewImageFromImage(paintMapImage(m, t))
+}
+
+// paintMapImage is paintMap's picture, without Ebiten: it may be painted
+// on any goroutine.
+func paintMapImage(m *sim.Map, t int) *image.RGBA {
 	ft := float64(t)
 	c := newCanvas(int(m.Width)*t, int(m.Height)*t)
 	wall := func(x, y int) bool { return m.At(int32(x), int32(y)) == sim.Wall }
@@ -312,5 +318,5 @@ func paintMap(m *sim.Map, t int) *ebiten.Image {
 		}
 		return col, 1
 	})
-	return c.ebiten()
+	return c.image()
 }

@@ -20,7 +20,7 @@ func (g *Game) draw(screen *ebiten.Image, v *game.View) {
 		g.drawConnecting(screen, v)
 	} else {
 		cam := game.Follow(v.Map, float64(g.w), float64(g.h), v.FocusX, v.FocusY)
-		g.drawWorld(screen, v, &cam)
+		g.drawWorld(screen, v.Map, v.Bodies, v.Shots, v.Effects, &cam)
 		g.drawHUD(screen, v)
 		if g.scores {
 			g.drawScores(screen, v)
@@ -35,218 +35,6 @@ func (g *Game) draw(screen *ebiten.Image, v *game.View) {
 	if g.menu {
 		g.drawMenu(screen)
 	}
-}
-
-// drawWorld draws the map, the shots, the players and the effects.
-func (g *Game) drawWorld(screen *ebiten.Image, v *game.View, cam *game.Camera) {
-	tile := cam.Scale * sim.Unit
-	if g.art == nil || g.art.tile != int(tile) {
-		if g.art != nil {
-			g.art.deallocate()
-		}
-		g.art = newSprites(int(tile))
-	}
-	art := mapArtTile(v.Map, int(tile))
-	if g.mapFor != any(v.Map) || g.mapTile != art {
-		if g.mapArt != nil {
-			g.mapArt.Deallocate()
-		}
-		g.mapArt, g.mapFor, g.mapTile = paintMap(v.Map, art), v.Map, art
-	}
-	var op ebiten.DrawImageOptions
-	x0, y0 := cam.ToScreen(0, 0)
-	if s := tile / float64(art); s != 1 {
-		op.GeoM.Scale(s, s)
-		op.Filter = ebiten.FilterLinear
-	} else {
-		x0, y0 = math.Round(x0), math.Round(y0) // a plain copy
-	}
-	op.GeoM.Translate(x0, y0)
-	screen.DrawImage(g.mapArt, &op)
-
-	for i := range v.Shots {
-		g.drawShot(screen, cam, &v.Shots[i])
-	}
-	// Others first, then the own player on top.
-	for i := range v.Bodies {
-		if b := &v.Bodies[i]; b.Alive && !b.Me && cam.Visible(b.X, b.Y, 2*sim.Unit) {
-			g.drawBody(screen, cam, b)
-		}
-	}
-	if v.Self != nil && v.Self.Alive {
-		g.drawBody(screen, cam, v.Self)
-	}
-	for i := range v.Effects {
-		g.drawEffect(screen, cam, &v.Effects[i])
-	}
-	// Bars first, then names: text comes from another texture than the
-	// sprites, and every change of texture ends a batch.
-	for pass := range 2 {
-		for i := range v.Bodies {
-			if b := &v.Bodies[i]; b.Alive && cam.Visible(b.X, b.Y, 2*sim.Unit) {
-				g.drawLabel(screen, cam, b, pass)
-			}
-		}
-	}
-}
-
-// sprite draws img centred at screen point (x, y), rotated by angle
-// radians, size pixels wide, tinted by c with opacity a.
-func (g *Game) sprite(dst, img *ebiten.Image, x, y, angle, size float64, c color.Color, a float32) {
-	var op ebiten.DrawImageOptions
-	b := img.Bounds()
-	k := size / float64(b.Dx())
-	op.GeoM.Translate(-float64(b.Dx())/2, -float64(b.Dy())/2)
-	op.GeoM.Rotate(angle)
-	op.GeoM.Scale(k, k)
-	op.GeoM.Translate(x, y)
-	op.ColorScale.ScaleWithColor(c)
-	op.ColorScale.ScaleAlpha(a)
-	op.Filter = ebiten.FilterLinear
-	op.DisableMipmaps = true // see sprites
-	dst.DrawImage(img, &op)
-}
-
-// stretch draws img with its right end's middle at (x, y), w×h pixels,
-// rotated by angle about that point: shot trails.
-func (g *Game) stretch(dst, img *ebiten.Image, x, y, w, h, angle float64, c color.Color, a float32) {
-	var op ebiten.DrawImageOptions
-	b := img.Bounds()
-	op.GeoM.Translate(-float64(b.Dx()), -float64(b.Dy())/2)
-	op.GeoM.Scale(w/float64(b.Dx()), h/float64(b.Dy()))
-	op.GeoM.Rotate(angle)
-	op.GeoM.Translate(x, y)
-	op.ColorScale.ScaleWithColor(c)
-	op.ColorScale.ScaleAlpha(a)
-	op.Filter = ebiten.FilterLinear
-	op.DisableMipmaps = true
-	dst.DrawImage(img, &op)
-}
-
-// rect fills a screen rectangle.
-func (g *Game) rect(dst *ebiten.Image, x, y, w, h float64, c color.Color) {
-	var op ebiten.DrawImageOptions
-	op.GeoM.Scale(w, h)
-	op.GeoM.Translate(x, y)
-	op.ColorScale.ScaleWithColor(c)
-	dst.DrawImage(g.art.pixel, &op)
-}
-
-func radians(heading float64) float64 { return heading * 2 * math.Pi / sim.FullTurn }
-
-func (g *Game) drawBody(screen *ebiten.Image, cam *game.Camera, b *game.Body) {
-	x, y := cam.ToScreen(b.X, b.Y)
-	tile := cam.Scale * sim.Unit
-	size := sim.PlayerRadius * cam.Scale / bodyShare
-	a := radians(b.Heading)
-	col := PlayerColor(b.ID)
-	g.sprite(screen, g.art.shadow, x+0.06*tile, y+0.09*tile, 0, size, color.White, 1)
-	if b.Me {
-		g.sprite(screen, g.art.ring, x, y, 0, 1.02*tile, colMe, 0.55)
-	}
-	g.sprite(screen, g.art.body, x, y, a, size, col, 1)
-	g.sprite(screen, g.art.detail, x, y, a, size, color.White, 1)
-}
-
-// drawLabel draws a player's health bar above it (pass 0) or its name
-// above that (pass 1).
-func (g *Game) drawLabel(screen *ebiten.Image, cam *game.Camera, b *game.Body, pass int) {
-	x, y := cam.ToScreen(b.X, b.Y)
-	tile := cam.Scale * sim.Unit
-	barW, barH := 0.9*tile, math.Max(3, math.Round(0.09*tile))
-	barY := y - sim.PlayerRadius*cam.Scale - 0.22*tile - barH
-	if pass == 1 {
-		name := b.Name
-		if b.Me {
-			name = "you"
-		}
-		g.text(screen, name, g.fonts.small, x, barY-2, colText, text.AlignCenter, text.AlignEnd)
-		return
-	}
-	g.rect(screen, x-barW/2-1, barY-1, barW+2, barH+2, colHealthBack)
-	frac := float64(b.Health) / sim.MaxHealth
-	hc := colHealth
-	if frac <= 0.25 {
-		hc = colHealthLow
-	}
-	g.rect(screen, x-barW/2, barY, barW*frac, barH, hc)
-}
-
-func (g *Game) drawShot(screen *ebiten.Image, cam *game.Camera, s *game.Shot) {
-	if !cam.Visible(s.X, s.Y, sim.Unit) {
-		return
-	}
-	x, y := cam.ToScreen(s.X, s.Y)
-	tile := cam.Scale * sim.Unit
-	a := radians(float64(s.Heading))
-	col := PlayerColor(s.Owner)
-	g.stretch(screen, g.art.trail, x, y, 0.9*tile, 0.14*tile, a, col, 0.75)
-	g.sprite(screen, g.art.glow, x, y, 0, 0.42*tile, col, 1)
-	g.sprite(screen, g.art.glow, x, y, 0, 0.16*tile, color.White, 1)
-}
-
-// sparkAngles are the directions of the sparks of an effect, fixed so that
-// the picture does not flicker.
-var sparkAngles = [...]float64{0.3, 1.1, 1.9, 2.6, 3.4, 4.0, 4.9, 5.7}
-
-func (g *Game) drawEffect(screen *ebiten.Image, cam *game.Camera, e *game.EffectView) {
-	if !cam.Visible(e.X, e.Y, 3*sim.Unit) {
-		return
-	}
-	x, y := cam.ToScreen(e.X, e.Y)
-	tile := cam.Scale * sim.Unit
-	p := e.Progress
-	fade := float32(1 - p)
-	switch e.Kind {
-	case game.EffectHit:
-		r := (0.45 + 0.5*p) * tile
-		g.sprite(screen, g.art.ring, x, y, 0, 2*r, color.RGBA{0xff, 0x80, 0x70, 0xff}, fade)
-		g.sprite(screen, g.art.glow, x, y, 0, 0.9*tile, color.RGBA{0xff, 0xe0, 0xd0, 0xff}, 0.6*fade)
-	case game.EffectDeath:
-		col := PlayerColor(e.Player)
-		g.sprite(screen, g.art.glow, x, y, 0, (0.8+2.2*p)*tile, col, fade)
-		g.sprite(screen, g.art.glow, x, y, 0, (0.5+0.6*p)*tile, color.White, fade*fade)
-		g.sprite(screen, g.art.ring, x, y, 0, (1+3.6*p)*tile, col, 0.8*fade)
-		for _, ang := range sparkAngles {
-			d := (0.2 + 1.3*math.Sqrt(p)) * tile
-			g.sprite(screen, g.art.glow, x+d*math.Cos(ang), y+d*math.Sin(ang), 0, 0.22*tile, col, fade)
-		}
-	case game.EffectSpawn:
-		col := PlayerColor(e.Player)
-		r := (1.6 - 1.1*p) * tile
-		g.sprite(screen, g.art.ring, x, y, 0, 2*r, col, fade)
-		g.sprite(screen, g.art.glow, x, y, 0, 1.2*tile, col, 0.5*fade)
-	case game.EffectShot:
-		a := radians(e.Heading)
-		d := sim.PlayerRadius*1.45*cam.Scale + 0.05*tile
-		mx, my := x+d*math.Cos(a), y+d*math.Sin(a)
-		g.sprite(screen, g.art.glow, mx, my, 0, (0.55-0.25*p)*tile, color.RGBA{0xff, 0xe7, 0x9a, 0xff}, fade)
-	case game.EffectImpact:
-		g.sprite(screen, g.art.glow, x, y, 0, (0.35+0.35*p)*tile, color.RGBA{0xff, 0xd2, 0x8a, 0xff}, fade)
-		back := radians(e.Heading) + math.Pi
-		for i, ang := range sparkAngles[:5] {
-			da := back + (ang-3)*0.35
-			d := (0.1 + 0.5*p) * tile * (0.7 + 0.1*float64(i))
-			g.sprite(screen, g.art.glow, x+d*math.Cos(da), y+d*math.Sin(da), 0, 0.12*tile, color.RGBA{0xff, 0xc0, 0x60, 0xff}, fade)
-		}
-	}
-}
-
-// text draws s with its anchor at (x, y), aligned by ax and ay.
-func (g *Game) text(dst *ebiten.Image, s string, face text.Face, x, y float64, c color.Color, ax, ay text.Align) {
-	var op text.DrawOptions
-	op.GeoM.Translate(x, y)
-	op.ColorScale.ScaleWithColor(c)
-	op.PrimaryAlign, op.SecondaryAlign = ax, ay
-	text.Draw(dst, s, face, &op)
-}
-
-// shadowText draws s with a dark shadow, readable over anything.
-func (g *Game) shadowText(dst *ebiten.Image, s string, face text.Face, x, y float64, c color.Color, ax, ay text.Align) {
-	o := math.Max(1, math.Round(g.fonts.scale))
-	_, _, _, a := c.RGBA()
-	g.text(dst, s, face, x+o, y+o, color.RGBA{0, 0, 0, uint8(a >> 8 * 0xc0 / 0xff)}, ax, ay)
-	g.text(dst, s, face, x, y, c, ax, ay)
 }
 
 func (g *Game) drawHUD(screen *ebiten.Image, v *game.View) {
@@ -344,47 +132,6 @@ func (g *Game) drawHUD(screen *ebiten.Image, v *game.View) {
 // helpTime is how long the keys are shown at the start.
 const helpTime = 20 * time.Second
 
-// drawKill draws a kill feed line right-aligned at (x, y) and returns its
-// height: its background in pass 0, the shot icon in pass 1, the names in
-// pass 2.
-func (g *Game) drawKill(screen *ebiten.Image, k *game.Kill, x, y float64, me sim.PlayerID, pass int) float64 {
-	f := g.fonts.normal
-	s := g.fonts.scale
-	victim := k.Victim
-	killer := k.Killer
-	mw := 34 * s // the gap for the shot icon
-	if killer == "" {
-		mw = 0
-		victim += " died"
-	}
-	vw, _ := text.Measure(victim, f, 0)
-	kw, _ := text.Measure(killer, f, 0)
-	h := f.Size * 1.5
-	total := vw + mw + kw + 16*s
-	bg := colPanel
-	if k.KillerID == me || k.VictimID == me {
-		bg = color.RGBA{0x30, 0x30, 0x40, 0xd0}
-	}
-	tx := x - 8*s
-	ty := y + (h-3*s)/2
-	switch {
-	case pass == 0:
-		g.rect(screen, x-total, y, total, h-3*s, bg)
-	case pass == 1 && killer != "":
-		// A shot flying from the killer to the victim.
-		cx := tx - vw - mw/2
-		g.stretch(screen, g.art.trail, cx+4*s, ty, 0.4*mw, 5*s, 0, PlayerColor(k.KillerID), 1)
-		g.sprite(screen, g.art.glow, cx+4*s, ty, 0, 12*s, PlayerColor(k.KillerID), 1)
-		g.sprite(screen, g.art.glow, cx+4*s, ty, 0, 5*s, color.White, 1)
-	case pass == 2:
-		g.text(screen, victim, f, tx, ty, PlayerColor(k.VictimID), text.AlignEnd, text.AlignCenter)
-		if killer != "" {
-			g.text(screen, killer, f, tx-vw-mw, ty, PlayerColor(k.KillerID), text.AlignEnd, text.AlignCenter)
-		}
-	}
-	return h
-}
-
 func (g *Game) drawScores(screen *ebiten.Image, v *game.View) {
 	s := g.fonts.scale
 	W, H := float64(g.w), float64(g.h)
@@ -481,10 +228,6 @@ func shorten(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
-}
-
-func (g *Game) dim(screen *ebiten.Image, a uint8) {
-	g.rect(screen, 0, 0, float64(g.w), float64(g.h), color.RGBA{0, 0, 0, a})
 }
 
 func (g *Game) drawReconnecting(screen *ebiten.Image, v *game.View) {

@@ -9,15 +9,18 @@
 // presses keys by frame number, so that tests and anyone checking a build
 // can drive the real client without a person.
 //
-// Ebiten runs the game on the main thread: call Run from main.
+// RunWatch runs the replay viewer and live spectator the same way: it
+// turns the keys and the mouse into viewer.Input for a viewer.App (package
+// client/viewer, where all of the viewer's logic is) and draws the frames
+// it returns, with the same painter as the game (paint.go): the same map,
+// players, shots and effects, through a camera that may also zoom and
+// turn.
+//
+// Ebiten runs the game on the main thread: call Run or RunWatch from main.
 package ui
 
 import (
 	"errors"
-	"fmt"
-	"image"
-	"image/png"
-	"os"
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
@@ -101,14 +104,9 @@ func Run(o Options) (Result, error) {
 
 // Game implements ebiten.Game.
 type Game struct {
-	o       Options
-	model   *game.Model
-	art     *sprites
-	fonts   *fonts
-	mapArt  *ebiten.Image
-	mapFor  any // the *sim.Map mapArt was painted for
-	mapTile int // and its tile size in pixels
-	scratch []byte
+	painter
+	o     Options
+	model *game.Model
 
 	frame     int
 	draws     int
@@ -126,15 +124,15 @@ type Game struct {
 
 	shotTaken bool
 	shotErr   error
-	w, h      int // the screen in pixels
 }
 
 func newGame(o Options) (*Game, error) {
-	f, err := newFonts()
+	p, err := newPainter(o.Width, o.Height)
 	if err != nil {
-		return nil, fmt.Errorf("ui: fonts: %w", err)
+		return nil, err
 	}
-	return &Game{o: o, model: o.Model, art: newSprites(int(game.TilePixels(float64(o.Width), float64(o.Height)))), fonts: f, netStats: o.NetStats, minFPS: -1}, nil
+	p.meLabel = "you"
+	return &Game{painter: p, o: o, model: o.Model, netStats: o.NetStats, minFPS: -1}, nil
 }
 
 // keyboard maps keyboard keys to the game's keys.
@@ -212,15 +210,13 @@ func (g *Game) Draw(screen *ebiten.Image) {
 	if !g.warm.IsZero() && time.Now().Before(g.warm) {
 		g.warmDraws = g.draws
 	}
-	b := screen.Bounds()
-	g.w, g.h = b.Dx(), b.Dy()
-	g.fonts.resize(uiScale(g.w, g.h))
+	g.resize(screen)
 	v := g.model.View(time.Now())
 	g.draw(screen, v)
 	if g.o.Frames > 0 && g.frame >= g.o.Frames && !g.shotTaken {
 		g.shotTaken = true
 		if g.o.Screenshot != "" {
-			g.shotErr = g.saveShot(screen)
+			g.shotErr = g.saveShot(screen, g.o.Screenshot)
 		}
 	}
 }
@@ -234,40 +230,7 @@ func (g *Game) Layout(w, h int) (int, int) {
 }
 
 // uiScale is the size of text and HUD relative to a 720-pixel-high screen.
-func uiScale(w, h int) float64 {
-	s := float64(min(w*9/16, h)) / 720
-	return max(0.75, min(3, s))
-}
-
-func (g *Game) saveShot(screen *ebiten.Image) error {
-	b := screen.Bounds()
-	n := 4 * b.Dx() * b.Dy()
-	if cap(g.scratch) < n {
-		g.scratch = make([]byte, n)
-	}
-	px := g.scratch[:n]
-	screen.ReadPixels(px)
-	img := &image.NRGBA{Pix: make([]byte, n), Stride: 4 * b.Dx(), Rect: image.Rect(0, 0, b.Dx(), b.Dy())}
-	for i := 0; i < n; i += 4 {
-		a := px[i+3]
-		img.Pix[i+3] = 255 // the screen is opaque; drop premultiplication
-		if a == 0 {
-			continue
-		}
-		for c := 0; c < 3; c++ {
-			img.Pix[i+c] = uint8(min(255, int(px[i+c])*255/int(a)))
-		}
-	}
-	f, err := os.Create(g.o.Screenshot)
-	if err != nil {
-		return fmt.Errorf("ui: screenshot: %w", err)
-	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return fmt.Errorf("ui: screenshot: %w", err)
-	}
-	return f.Close()
-}
+func uiScale(w, h int) float64 { return game.UIScale(float64(w), float64(h)) }
 
 func (g *Game) result() Result {
 	r := Result{Frames: g.frame, Draws: g.draws, MinFPS: g.minFPS}

@@ -1,6 +1,8 @@
 // Command skirmish is Skirmish's desktop client.
 //
 //	skirmish play [-server ws://HOST:PORT/ws] [-name NAME] [-match ID] ...
+//	skirmish watch [FILE | http://HOST:PORT/api/replays/ID]
+//	skirmish watch -live http://HOST:PORT/api/matches/ID/live [-delay 3s]
 //
 // With no -server, play starts a server inside the client on a loopback port
 // with practice bots (-bots, default 3) and joins it. -screenshot FILE
@@ -8,6 +10,13 @@
 // presses keys by frame ("0:w+,30:space,60:w-"); -print-hash prints the last
 // confirmed tick and world hash at exit, so a test can compare them with the
 // server's. skirmish play -h lists every flag.
+//
+// watch plays a replay file, one downloaded from a server, or a running
+// match a few seconds behind; with no argument it lists the replays in the
+// directory where play and skirmishd keep them. It takes the same
+// -screenshot, -frames, -keys and -print-hash (the tick shown and its
+// world hash), and -seek TICK -camera overview|follow:ID|pov:ID|free
+// -speed X to start from. skirmish watch -h lists every flag.
 package main
 
 import (
@@ -35,20 +44,27 @@ import (
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
+		var rep reported
+		if !errors.Is(err, flag.ErrHelp) && !errors.As(err, &rep) {
 			fmt.Fprintln(os.Stderr, "skirmish:", err)
 		}
 		os.Exit(1)
 	}
 }
 
+// reported is an error already written to stderr.
+type reported struct{ error }
+
 const usage = `usage: skirmish COMMAND [flags]
 
 commands:
   play    play a match: against practice bots on a server inside the
           client, or on a dedicated server with -server ws://HOST:PORT/ws
+  watch   watch a replay (a file, or http://HOST:PORT/api/replays/ID), a
+          running match (-live http://HOST:PORT/api/matches/ID/live), or
+          with no argument choose from the local replays
 
-skirmish play -h lists the flags of play.
+skirmish play -h and skirmish watch -h list the flags.
 `
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -59,6 +75,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "play":
 		return play(args[1:], stdout, stderr)
+	case "watch":
+		return watchCommand(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,0 +1,585 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"image/color"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/hajimehoshi/ebiten/v2/inpututil"
+	"github.com/hajimehoshi/ebiten/v2/text/v2"
+	"github.com/skirmishgg/skirmish/client/viewer"
+	"github.com/skirmishgg/skirmish/sim"
+)
+
+// WatchOptions configure RunWatch. App is required.
+type WatchOptions struct {
+	App *viewer.App
+	// Title is the window title. Default "Skirmish: watch".
+	Title string
+	// Width and Height are the window's initial size. Default 1280×720.
+	Width, Height int
+	// Script acts by frame number, on top of the keyboard and mouse.
+	Script viewer.Script
+	// Frames, if positive, ends the viewer after that many frames, once
+	// the last one is drawn; Screenshot, if set, is a PNG file that the
+	// last frame is written to.
+	Frames     int
+	Screenshot string
+	// NoVsync draws as fast as the machine can.
+	NoVsync bool
+}
+
+// WatchResult is what a finished RunWatch did.
+type WatchResult struct {
+	Frames int // updates
+	Draws  int // frames drawn
+	Shot   string
+}
+
+// RunWatch opens the window and runs the viewer until it quits, the window
+// is closed, or Options.Frames have passed. It must be called from the
+// main goroutine.
+func RunWatch(o WatchOptions) (WatchResult, error) {
+	if o.App == nil {
+		return WatchResult{}, errors.New("ui: no viewer")
+	}
+	if o.Title == "" {
+		o.Title = "Skirmish: watch"
+	}
+	if o.Width <= 0 || o.Height <= 0 {
+		o.Width, o.Height = 1280, 720
+	}
+	p, err := newPainter(o.Width, o.Height)
+	if err != nil {
+		return WatchResult{}, err
+	}
+	p.zoom = true
+	// A scripted run paints every map size it needs at once, so that its
+	// pictures do not depend on the machine's speed.
+	p.maps.async = o.Frames <= 0
+	g := &watchGame{painter: p, o: o, app: o.App}
+	ebiten.SetWindowTitle(o.Title)
+	ebiten.SetWindowSize(o.Width, o.Height)
+	ebiten.SetWindowResizingMode(ebiten.WindowResizingModeEnabled)
+	ebiten.SetWindowSizeLimits(320, 240, -1, -1)
+	ebiten.SetVsyncEnabled(!o.NoVsync)
+	ebiten.SetTPS(60)
+	err = ebiten.RunGameWithOptions(g, &ebiten.RunGameOptions{X11ClassName: "Skirmish", X11InstanceName: "skirmish"})
+	if errors.Is(err, errQuit) || errors.Is(err, ebiten.Termination) {
+		err = nil
+	}
+	res := WatchResult{Frames: g.frame, Draws: g.draws}
+	if g.shotTaken && o.Screenshot != "" && g.shotErr == nil {
+		res.Shot = o.Screenshot
+	}
+	if err == nil {
+		err = g.shotErr
+	}
+	return res, err
+}
+
+// watchGame implements ebiten.Game for the viewer: input in, viewer.App
+// forward, its Frame drawn.
+type watchGame struct {
+	painter
+	o         WatchOptions
+	app       *viewer.App
+	frame     int
+	draws     int
+	lw, lh    int // the screen as Layout last gave it
+	shotTaken bool
+	shotErr   error
+	cols      []viewer.MarkerColumn
+}
+
+// watchKeys maps keys to the viewer's actions.
+var watchKeys = []struct {
+	key    ebiten.Key
+	action viewer.Action
+	repeat bool // held down, it repeats
+}{
+	{ebiten.KeySpace, viewer.ActPlayPause, false},
+	{ebiten.KeyBracketLeft, viewer.ActSlower, false},
+	{ebiten.KeyBracketRight, viewer.ActFaster, false},
+	{ebiten.KeyComma, viewer.ActStepBack, true},
+	{ebiten.KeyPeriod, viewer.ActStepForward, true},
+	{ebiten.KeyArrowLeft, viewer.ActJumpBack, true},
+	{ebiten.KeyArrowRight, viewer.ActJumpForward, true},
+	{ebiten.KeyR, viewer.ActReverse, false},
+	{ebiten.KeyHome, viewer.ActStart, false},
+	{ebiten.KeyEnd, viewer.ActEnd, false},
+	{ebiten.KeyO, viewer.ActOverview, false},
+	{ebiten.KeyF, viewer.ActFollow, false},
+	{ebiten.KeyP, viewer.ActPOV, false},
+	{ebiten.KeyC, viewer.ActFree, false},
+	{ebiten.KeyL, viewer.ActLive, false},
+	{ebiten.KeyH, viewer.ActHelp, false},
+	{ebiten.KeyF1, viewer.ActHelp, false},
+	{ebiten.KeyEscape, viewer.ActBack, false},
+	{ebiten.KeyQ, viewer.ActQuit, false},
+	{ebiten.KeyArrowUp, viewer.ActUp, true},
+	{ebiten.KeyArrowDown, viewer.ActDown, true},
+	{ebiten.KeyEnter, viewer.ActOpen, false},
+	{ebiten.KeyNumpadEnter, viewer.ActOpen, false},
+}
+
+var digitKeys = [...]ebiten.Key{ebiten.KeyDigit1, ebiten.KeyDigit2, ebiten.KeyDigit3, ebiten.KeyDigit4,
+	ebiten.KeyDigit5, ebiten.KeyDigit6, ebiten.KeyDigit7, ebiten.KeyDigit8, ebiten.KeyDigit9, ebiten.KeyDigit0}
+
+// pressed reports whether key went down this frame or, for a repeating
+// key held down, repeats now (after a third of a second, 15 times a
+// second).
+func pressed(key ebiten.Key, repeat bool) bool {
+	d := inpututil.KeyPressDuration(key)
+	return d == 1 || repeat && d >= 20 && (d-20)%4 == 0
+}
+
+func (g *watchGame) input() viewer.Input {
+	in := viewer.Input{W: float64(g.lw), H: float64(g.lh), DT: 1.0 / 60, Now: time.Now()}
+	shift := ebiten.IsKeyPressed(ebiten.KeyShift)
+	for _, k := range watchKeys {
+		if pressed(k.key, k.repeat) {
+			in.Actions = in.Actions.With(k.action)
+		}
+	}
+	if pressed(ebiten.KeyTab, false) {
+		if shift {
+			in.Actions = in.Actions.With(viewer.ActPrevPlayer)
+		} else {
+			in.Actions = in.Actions.With(viewer.ActNextPlayer)
+		}
+	}
+	for i, k := range digitKeys {
+		if inpututil.IsKeyJustPressed(k) {
+			in.Player = i + 1
+		}
+	}
+	x, y := ebiten.CursorPosition()
+	in.MouseX, in.MouseY = float64(x), float64(y)
+	in.MouseDown = ebiten.IsMouseButtonPressed(ebiten.MouseButtonLeft)
+	in.MousePressed = inpututil.IsMouseButtonJustPressed(ebiten.MouseButtonLeft)
+	_, in.Wheel = ebiten.Wheel()
+	return in
+}
+
+// Update implements ebiten.Game.
+func (g *watchGame) Update() error {
+	if g.app.Quit() || (g.o.Frames > 0 && g.frame >= g.o.Frames && g.draws > 0 && g.shotTaken) {
+		return errQuit
+	}
+	if g.o.Frames > 0 && g.frame >= g.o.Frames {
+		return nil // the last frame is yet to be drawn: it shows Frames updates exactly
+	}
+	in := g.input()
+	g.o.Script.Apply(g.frame, &in)
+	g.frame++
+	g.app.Update(in)
+	return nil
+}
+
+// Draw implements ebiten.Game.
+func (g *watchGame) Draw(screen *ebiten.Image) {
+	g.draws++
+	g.resize(screen)
+	screen.Fill(colBackground)
+	f := g.app.View()
+	switch f.Screen {
+	case viewer.ScreenWatch:
+		g.drawWatch(screen, f)
+	case viewer.ScreenList:
+		g.drawList(screen, f)
+	case viewer.ScreenError:
+		g.drawFatal(screen, f)
+	}
+	if g.o.Frames > 0 && g.frame >= g.o.Frames && !g.shotTaken {
+		g.shotTaken = true
+		if g.o.Screenshot != "" {
+			g.shotErr = g.saveShot(screen, g.o.Screenshot)
+		}
+	}
+}
+
+// Layout implements ebiten.Game: the screen has the window's size in
+// device pixels.
+func (g *watchGame) Layout(w, h int) (int, int) {
+	s := ebiten.Monitor().DeviceScaleFactor()
+	g.lw, g.lh = int(float64(w)*s), int(float64(h)*s)
+	return g.lw, g.lh
+}
+
+// Colours of the viewer's panels.
+var (
+	colBar       = color.RGBA{0x26, 0x2c, 0x38, 0xff}
+	colBarPlayed = color.RGBA{0x4a, 0x58, 0x70, 0xff}
+	colBarKnown  = color.RGBA{0x33, 0x3b, 0x4a, 0xff}
+	colLive      = color.RGBA{0xff, 0x4f, 0x5a, 0xff}
+	colWarn      = color.RGBA{0xff, 0xe0, 0x8a, 0xff}
+	colError     = color.RGBA{0xff, 0x8a, 0x80, 0xff}
+	colRowFocus  = color.RGBA{0x2a, 0x30, 0x40, 0xff}
+	colListPanel = color.RGBA{0x08, 0x0b, 0x10, 0xe8}
+	colNotice    = color.RGBA{0x10, 0x0a, 0x0c, 0xe0}
+)
+
+// clock formats ticks at rate as m:ss.t (h:mm:ss from an hour).
+func clock(ticks float64, rate int32) string {
+	if rate <= 0 {
+		return "–"
+	}
+	tenths := int64(math.Max(0, ticks) * 10 / float64(rate))
+	s, t := tenths/10, tenths%10
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d.%d", s/60, s%60, t)
+}
+
+func speedText(s float64) string {
+	switch s {
+	case 0.25:
+		return "¼×"
+	case 0.5:
+		return "½×"
+	}
+	return fmt.Sprintf("%g×", s)
+}
+
+func (g *watchGame) drawWatch(screen *ebiten.Image, f *viewer.Frame) {
+	l := &f.Layout
+	s := l.Scale
+	if f.Map == nil {
+		W, H := float64(g.w), float64(g.h)
+		g.text(screen, "LIVE", g.fonts.title, W/2, H/2-20*s, colLive, text.AlignCenter, text.AlignEnd)
+		g.text(screen, "waiting for the match's first second "+dotsFor(time.Now()), g.fonts.normal, W/2, H/2, colTextDim, text.AlignCenter, text.AlignStart)
+		if f.LiveStatus != "" {
+			g.text(screen, shorten(f.LiveStatus, 100), g.fonts.small, W/2, H/2+30*s, colWarn, text.AlignCenter, text.AlignStart)
+		}
+		return
+	}
+	g.drawWorld(screen, f.Map, f.Bodies, f.Shots, f.Effects, &f.Camera)
+	g.drawInfo(screen, f)
+	for pass := range 3 { // the kill feed, left of the player list
+		y := l.Pad
+		for i := len(f.Kills) - 1; i >= 0; i-- {
+			y += g.drawKill(screen, &f.Kills[i], l.List.X-l.Pad, y, f.Focus, pass)
+		}
+	}
+	g.drawPlayers(screen, f)
+	g.drawTimeline(screen, f)
+
+	// Notices, below the info panel, on a panel of their own.
+	y := l.Info.Y + l.Info.H + l.Pad/2
+	note := func(msg string, c color.Color) {
+		lh := g.fonts.normal.Size * 1.35
+		for _, line := range g.wrap(msg, g.fonts.normal, math.Min(l.View.W-2*l.Pad, 900*s)) {
+			w, _ := text.Measure(line, g.fonts.normal, 0)
+			g.rect(screen, l.Info.X, y, w+2*l.Pad, lh+4*s, colNotice)
+			g.text(screen, line, g.fonts.normal, l.Info.X+l.Pad, y+2*s, c, text.AlignStart, text.AlignStart)
+			y += lh + 4*s
+		}
+		y += l.Pad / 2
+	}
+	if f.Err != "" {
+		note("cannot play on: "+f.Err, colError)
+	}
+	if f.LiveStatus != "" {
+		note(f.LiveStatus, colWarn)
+	}
+	if f.Recovered != "" {
+		note(f.Recovered, colWarn)
+	}
+	if f.Help {
+		g.drawHelp(screen, f)
+	}
+}
+
+// drawInfo draws the panel at the top left: the match, the time, the
+// camera.
+func (g *watchGame) drawInfo(screen *ebiten.Image, f *viewer.Frame) {
+	l := &f.Layout
+	s := l.Scale
+	line1 := f.Title
+	if line1 == "" {
+		line1 = f.Source
+	}
+	cam := f.Mode.String()
+	if f.Focus != 0 {
+		for i := range f.Bodies {
+			if f.Bodies[i].ID == f.Focus {
+				cam += " " + f.Bodies[i].Name
+			}
+		}
+	}
+	line2 := fmt.Sprintf("tick %d   %s   camera %s", f.Tick, clock(f.Pos-float64(f.First), f.TickRate), cam)
+	lh := g.fonts.normal.Size * 1.35
+	w1, _ := text.Measure(line1, g.fonts.normal, 0)
+	w2, _ := text.Measure(line2, g.fonts.small, 0)
+	w := math.Max(l.Info.W, math.Max(w1, w2)+2*l.Pad)
+	g.rect(screen, l.Info.X, l.Info.Y, w, l.Info.H, colPanel)
+	g.text(screen, line1, g.fonts.normal, l.Info.X+l.Pad, l.Info.Y+l.Pad*0.8, colText, text.AlignStart, text.AlignStart)
+	g.text(screen, line2, g.fonts.small, l.Info.X+l.Pad, l.Info.Y+l.Pad*0.8+lh+2*s, colTextDim, text.AlignStart, text.AlignStart)
+}
+
+// drawPlayers draws the player list at the right.
+func (g *watchGame) drawPlayers(screen *ebiten.Image, f *viewer.Frame) {
+	l := &f.Layout
+	if l.ListRows == 0 {
+		return
+	}
+	s := l.Scale
+	r := l.List
+	g.rect(screen, r.X, r.Y, r.W, r.H, colListPanel)
+	face := g.fonts.small
+	cKey, cName, cHP, cK, cD := r.X+l.Pad, r.X+l.Pad+22*s, r.X+r.W-126*s, r.X+r.W-44*s, r.X+r.W-l.Pad
+	head := r.Y + l.ListHead/2
+	title := "PLAYERS"
+	if f.Players > len(f.Rows) {
+		title = fmt.Sprintf("PLAYERS %d–%d of %d", f.ListFirst+1, f.ListFirst+len(f.Rows), f.Players)
+	}
+	g.text(screen, title, face, cKey, head, colTextDim, text.AlignStart, text.AlignCenter)
+	// Boxes first, then text: see drawWorld.
+	for i, row := range f.Rows {
+		y := r.Y + l.ListHead + float64(i)*l.ListRow
+		if row.Focus {
+			g.rect(screen, r.X+2*s, y, r.W-4*s, l.ListRow, colRowFocus)
+		}
+		sq := 9 * s
+		g.rect(screen, cName-sq-5*s, y+l.ListRow/2-sq/2, sq, sq, PlayerColor(row.ID))
+		bw, bh := 44*s, math.Max(3, math.Round(5*s))
+		by := y + l.ListRow/2 - bh/2
+		g.rect(screen, cHP, by, bw, bh, colHealthBack)
+		if row.Alive {
+			hc := colHealth
+			if row.Health*4 <= sim.MaxHealth {
+				hc = colHealthLow
+			}
+			g.rect(screen, cHP, by, bw*float64(row.Health)/sim.MaxHealth, bh, hc)
+		}
+	}
+	g.text(screen, "K", face, cK, head, colTextDim, text.AlignEnd, text.AlignCenter)
+	g.text(screen, "D", face, cD, head, colTextDim, text.AlignEnd, text.AlignCenter)
+	for i, row := range f.Rows {
+		mid := r.Y + l.ListHead + (float64(i)+0.5)*l.ListRow
+		if row.Key > 0 {
+			g.text(screen, fmt.Sprint(row.Key%10), face, cKey, mid, colTextDim, text.AlignStart, text.AlignCenter)
+		}
+		c := colText
+		name := row.Name
+		if !row.Alive {
+			c, name = colTextDim, name+"  †"
+		}
+		g.text(screen, name, face, cName, mid, c, text.AlignStart, text.AlignCenter)
+		g.text(screen, fmt.Sprint(row.Kills), face, cK, mid, colText, text.AlignEnd, text.AlignCenter)
+		g.text(screen, fmt.Sprint(row.Deaths), face, cD, mid, colText, text.AlignEnd, text.AlignCenter)
+	}
+}
+
+// drawTimeline draws the bottom panel: the bar with the kills and the
+// playhead, the time, the speed.
+func (g *watchGame) drawTimeline(screen *ebiten.Image, f *viewer.Frame) {
+	l := &f.Layout
+	s := l.Scale
+	g.rect(screen, l.Timeline.X, l.Timeline.Y, l.Timeline.W, l.Timeline.H, colPanel)
+	b := l.Bar
+	bar := f.Bar
+	g.rect(screen, b.X, b.Y, b.W, b.H, colBar)
+	if f.Indexed > f.First {
+		g.rect(screen, b.X, b.Y, bar.XAt(float64(f.Indexed))-b.X, b.H, colBarKnown)
+	}
+	px := bar.XAt(f.Pos)
+	g.rect(screen, b.X, b.Y, px-b.X, b.H, colBarPlayed)
+	// A kill is a mark above the bar in the killer's colour, taller for
+	// a column of several.
+	for _, c := range f.Columns {
+		h := (3 + 2*math.Min(3, float64(c.Kills))) * s
+		g.rect(screen, c.X, b.Y-h-1, math.Max(2, math.Round(2*s)), h, PlayerColor(c.Killer))
+	}
+	hw := math.Max(3, math.Round(3*s))
+	g.rect(screen, px-hw/2, b.Y-4*s, hw, b.H+8*s, colText)
+
+	// The line below: play state, time, speed; the keys at the right.
+	y := b.Y + b.H + 12*s
+	x := b.X
+	ic := 12 * s
+	switch {
+	case f.Playing && f.Reverse:
+		g.triangle(screen, x+ic, y, x+ic, y+ic, x, y+ic/2, colText)
+	case f.Playing:
+		g.triangle(screen, x, y, x, y+ic, x+ic, y+ic/2, colText)
+	default:
+		g.rect(screen, x, y, ic*0.35, ic, colText)
+		g.rect(screen, x+ic*0.65, y, ic*0.35, ic, colText)
+	}
+	x += ic + 10*s
+	t := fmt.Sprintf("%s / %s", clock(f.Pos-float64(f.First), f.TickRate), clock(float64(f.Last-f.First), f.TickRate))
+	g.text(screen, t, g.fonts.normal, x, y+ic/2, colText, text.AlignStart, text.AlignCenter)
+	tw, _ := text.Measure(t, g.fonts.normal, 0)
+	x += tw + 14*s
+	state := speedText(f.Speed)
+	if f.Reverse {
+		state += " reverse"
+	}
+	if !f.Playing {
+		state += " paused"
+	}
+	g.text(screen, state, g.fonts.normal, x, y+ic/2, colTextDim, text.AlignStart, text.AlignCenter)
+	sw, _ := text.Measure(state, g.fonts.normal, 0)
+	x += sw + 14*s
+	if f.Live {
+		live := "LIVE"
+		c := colLive
+		switch {
+		case f.LiveDone:
+			live, c = "match over", colTextDim
+		case f.Waiting:
+			live = fmt.Sprintf("LIVE, waiting for the match %s", dotsFor(time.Now()))
+		case f.Following:
+			live = fmt.Sprintf("LIVE  −%.1f s", f.Behind)
+		default:
+			live, c = fmt.Sprintf("%.0f s behind live · L to catch up", f.Behind), colWarn
+		}
+		if !f.LiveDone {
+			g.sprite(screen, g.art.glow, x+5*s, y+ic/2, 0, 14*s, c, 1)
+			x += 14 * s
+		}
+		g.text(screen, live, g.fonts.normal, x, y+ic/2, c, text.AlignStart, text.AlignCenter)
+		lw, _ := text.Measure(live, g.fonts.normal, 0)
+		x += lw
+	}
+	keys := "Space play · [ ] speed · , . step · ← → 10 s · R reverse · Tab player · O F P C camera · H help"
+	if kw, _ := text.Measure(keys, g.fonts.small, 0); b.X+b.W-kw > x+20*s {
+		g.text(screen, keys, g.fonts.small, b.X+b.W, y+ic/2, colTextDim, text.AlignEnd, text.AlignCenter)
+	}
+	if f.Dragging {
+		tip := clock(f.Pos-float64(f.First), f.TickRate)
+		g.shadowText(screen, tip, g.fonts.normal, px, b.Y-10*s, colText, text.AlignCenter, text.AlignEnd)
+	}
+}
+
+// drawHelp draws the keys, over the middle of the screen.
+func (g *watchGame) drawHelp(screen *ebiten.Image, f *viewer.Frame) {
+	s := f.Layout.Scale
+	lines := [][2]string{
+		{"Space", "play, pause"},
+		{"[  ]", "slower, faster: ¼× to 16×"},
+		{",  .", "one tick back, on (paused)"},
+		{"←  →", "10 seconds back, on"},
+		{"R", "play backward / forward"},
+		{"Home  End", "start, end (live: back to live)"},
+		{"click, drag", "the timeline: go there"},
+		{"Tab, Shift+Tab, 1–0", "follow the next, previous, n-th player"},
+		{"O  F  P  C", "overview, follow, the player's view, free camera"},
+		{"drag, wheel", "move, zoom the camera"},
+		{"L", "back to live"},
+		{"Esc  Q", "back, quit"},
+	}
+	face := g.fonts.normal
+	row := face.Size * 1.6
+	pw, ph := 620*s, row*float64(len(lines))+70*s
+	px, py := float64(g.w)/2-pw/2, float64(g.h)/2-ph/2
+	g.rect(screen, px, py, pw, ph, color.RGBA{0x06, 0x08, 0x0c, 0xe8})
+	g.text(screen, "KEYS", g.fonts.large, px+24*s, py+16*s, colText, text.AlignStart, text.AlignStart)
+	for i, l := range lines {
+		y := py + 56*s + float64(i)*row
+		g.text(screen, l[0], face, px+24*s, y, colText, text.AlignStart, text.AlignStart)
+		g.text(screen, l[1], face, px+230*s, y, colTextDim, text.AlignStart, text.AlignStart)
+	}
+}
+
+// drawList draws the replays to choose from.
+func (g *watchGame) drawList(screen *ebiten.Image, f *viewer.Frame) {
+	s := f.Layout.Scale
+	W, H := float64(g.w), float64(g.h)
+	top, rowH, rows, x0, x1 := viewer.ListRows(&f.Layout)
+	g.text(screen, "REPLAYS", g.fonts.title, x0, 30*s, colText, text.AlignStart, text.AlignStart)
+	g.text(screen, f.Dir, g.fonts.small, x1, 58*s, colTextDim, text.AlignEnd, text.AlignCenter)
+	switch {
+	case f.ListErr != "":
+		g.text(screen, shorten(f.ListErr, 120), g.fonts.normal, x0, 130*s, colError, text.AlignStart, text.AlignStart)
+	case len(f.Entries) == 0:
+		g.text(screen, "no replays here yet: play a match (skirmish play), or watch a file or a URL:", g.fonts.normal, x0, 130*s, colTextDim, text.AlignStart, text.AlignStart)
+		g.text(screen, "skirmish watch FILE  ·  skirmish watch http://HOST:PORT/api/replays/ID  ·  skirmish watch -live http://HOST:PORT/api/matches/ID/live", g.fonts.small, x0, 160*s, colTextDim, text.AlignStart, text.AlignStart)
+	}
+	for pass := range 2 {
+		for r := 0; r < rows && f.ListFirst+r < len(f.Entries); r++ {
+			i := f.ListFirst + r
+			e := &f.Entries[i]
+			y := top + float64(r)*rowH
+			if pass == 0 {
+				if i == f.Selected {
+					g.rect(screen, x0-10*s, y, x1-x0+20*s, rowH-4*s, colRowFocus)
+				}
+				continue
+			}
+			if e.Err != nil {
+				g.text(screen, e.Name, g.fonts.normal, x0, y+6*s, colText, text.AlignStart, text.AlignStart)
+				g.text(screen, shorten(e.Err.Error(), 140), g.fonts.small, x0, y+26*s, colError, text.AlignStart, text.AlignStart)
+				continue
+			}
+			in := &e.Info
+			title := in.MatchID
+			if !in.Start.IsZero() {
+				title = in.Start.Local().Format("2006-01-02 15:04") + "   " + title
+			}
+			g.text(screen, title, g.fonts.normal, x0, y+6*s, colText, text.AlignStart, text.AlignStart)
+			detail := fmt.Sprintf("%s · %s · %d players · %.1f KiB · %s", in.MapName, clock(float64(in.Ticks), in.TickRate), len(in.Players), float64(in.Size)/1024, e.Name)
+			if in.Recovered {
+				detail += " · recovered (no footer)"
+			}
+			g.text(screen, detail, g.fonts.small, x0, y+26*s, colTextDim, text.AlignStart, text.AlignStart)
+		}
+	}
+	g.text(screen, "↑ ↓ choose · Enter or click: watch · Esc quit", g.fonts.small, W/2, H-16*s, colTextDim, text.AlignCenter, text.AlignEnd)
+}
+
+// drawFatal draws why a recording cannot be shown.
+func (g *watchGame) drawFatal(screen *ebiten.Image, f *viewer.Frame) {
+	s := f.Layout.Scale
+	W, H := float64(g.w), float64(g.h)
+	g.text(screen, "cannot play this replay", g.fonts.title, W/2, H/2-60*s, colText, text.AlignCenter, text.AlignEnd)
+	y := H/2 - 30*s
+	g.text(screen, shorten(f.Source, 120), g.fonts.normal, W/2, y, colTextDim, text.AlignCenter, text.AlignStart)
+	y += 40 * s
+	for _, para := range strings.Split(f.Fatal, "\n") {
+		for _, line := range g.wrap(para, g.fonts.normal, W-120*s) {
+			g.text(screen, line, g.fonts.normal, W/2, y, colError, text.AlignCenter, text.AlignStart)
+			y += g.fonts.normal.Size * 1.4
+		}
+	}
+	g.text(screen, "press Esc to go back", g.fonts.normal, W/2, y+30*s, colText, text.AlignCenter, text.AlignStart)
+}
+
+// wrap breaks s into lines no wider than w.
+func (g *watchGame) wrap(s string, face text.Face, w float64) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		try := word
+		if line != "" {
+			try = line + " " + word
+		}
+		if tw, _ := text.Measure(try, face, 0); tw > w && line != "" {
+			lines = append(lines, line)
+			try = word
+		}
+		line = try
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// triangle fills a triangle.
+func (p *painter) triangle(dst *ebiten.Image, x0, y0, x1, y1, x2, y2 float64, c color.RGBA) {
+	r, g, b, a := float32(c.R)/255, float32(c.G)/255, float32(c.B)/255, float32(c.A)/255
+	vs := []ebiten.Vertex{
+		{DstX: float32(x0), DstY: float32(y0), SrcX: 0.5, SrcY: 0.5, ColorR: r, ColorG: g, ColorB: b, ColorA: a},
+		{DstX: float32(x1), DstY: float32(y1), SrcX: 0.5, SrcY: 0.5, ColorR: r, ColorG: g, ColorB: b, ColorA: a},
+		{DstX: float32(x2), DstY: float32(y2), SrcX: 0.5, SrcY: 0.5, ColorR: r, ColorG: g, ColorB: b, ColorA: a},
+	}
+	dst.DrawTriangles(vs, []uint16{0, 1, 2}, p.art.pixel, &ebiten.DrawTrianglesOptions{AntiAlias: true})
+}
