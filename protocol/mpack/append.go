@@ -56,11 +56,23 @@ func (a *Appender) Bool(v bool) { a.enc.EncodeBool(v) }
 
 // Uint appends v as a positive fixint or a uint 8, 16, 32 or 64, whichever
 // is shortest.
-func (a *Appender) Uint(v uint64) { a.enc.EncodeUint(v) }
+func (a *Appender) Uint(v uint64) {
+	if v <= 0x7f { // a fixint is its own byte; see the package doc
+		a.buf = append(a.buf, byte(v))
+		return
+	}
+	a.enc.EncodeUint(v)
+}
 
 // Int appends v as Uint does if it is not negative, else as a negative
 // fixint or an int 8, 16, 32 or 64, whichever is shortest.
-func (a *Appender) Int(v int64) { a.enc.EncodeInt(v) }
+func (a *Appender) Int(v int64) {
+	if v >= -32 && v <= 0x7f { // a fixint is its own byte; see the package doc
+		a.buf = append(a.buf, byte(v))
+		return
+	}
+	a.enc.EncodeInt(v)
+}
 
 // ArrayLen appends the header of an array of n elements; the caller appends
 // the elements.
