@@ -60,12 +60,12 @@ func (r *Reader) Verify(progress func(done, total uint32)) error {
 			return err
 		}
 		if c.Keyframe() {
-			if h := fnv64(c.Snapshot); h != c.SnapshotHash {
+			if h := sim.HashSnapshot(c.Snapshot); h != c.SnapshotHash {
 				return errAt(chunkWhere(i), r.index[i].off, ErrCorrupt, "snapshot hashes to %016x, recorded %016x", h, c.SnapshotHash)
 			}
 			snap = w.AppendSnapshot(snap[:0])
 			if !bytes.Equal(snap, c.Snapshot) {
-				return &VerifyError{Tick: c.First - 1, Want: c.SnapshotHash, Got: fnv64(snap), What: "keyframe"}
+				return &VerifyError{Tick: c.First - 1, Want: c.SnapshotHash, Got: sim.HashSnapshot(snap), What: "keyframe"}
 			}
 		}
 		if err := c.playTo(w, c.Last, inputs, checkFrame); err != nil {

@@ -229,19 +229,8 @@ func NewWriter(f WriteSyncer, h Header, initial *sim.World, o Options) (*Writer,
 func (w *Writer) startKeyframe(c *pendingChunk, world *sim.World) {
 	c.keyframe = true
 	c.snapshot = world.AppendSnapshot(c.snapshot[:0])
-	c.snapHash = fnv64(c.snapshot)
+	c.snapHash = sim.HashSnapshot(c.snapshot)
 	w.lastKey = c.first
-}
-
-// fnv64 is FNV-1a, the hash sim.World.Hash computes over the snapshot.
-func fnv64(b []byte) uint64 {
-	const offset, prime = 14695981039346656037, 1099511628211
-	h := uint64(offset)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= prime
-	}
-	return h
 }
 
 // Append records the frame of tick f.Tick; world is the world after that

@@ -62,10 +62,12 @@ func (w *World) AppendSnapshot(dst []byte) []byte {
 // on every machine.
 func (w *World) Hash() uint64 {
 	var buf [4096]byte // a 64-player world fits; larger ones spill to the heap
-	return hashBytes(w.AppendSnapshot(buf[:0]))
+	return HashSnapshot(w.AppendSnapshot(buf[:0]))
 }
 
-func hashBytes(b []byte) uint64 {
+// HashSnapshot is the hash of a world given its snapshot bytes: for a
+// snapshot b of w, HashSnapshot(b) == w.Hash(), without restoring it.
+func HashSnapshot(b []byte) uint64 {
 	const offset, prime = 14695981039346656037, 1099511628211
 	h := uint64(offset)
 	for _, c := range b {

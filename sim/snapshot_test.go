@@ -42,8 +42,8 @@ func TestSnapshotRoundTrip(t *testing.T) {
 				if again := r.AppendSnapshot(nil); !bytes.Equal(again, b) {
 					t.Fatalf("tick %d: re-encoded restore differs\n%s", point, snapDiff(b, again))
 				}
-				if r.Hash() != w.Hash() || w.Hash() != hashBytes(b) {
-					t.Fatalf("tick %d: hashes %016x (restored), %016x (original), %016x (bytes)", point, r.Hash(), w.Hash(), hashBytes(b))
+				if r.Hash() != w.Hash() || w.Hash() != HashSnapshot(b) {
+					t.Fatalf("tick %d: hashes %016x (restored), %016x (original), %016x (bytes)", point, r.Hash(), w.Hash(), HashSnapshot(b))
 				}
 				// Continue both with the same inputs, from another script so
 				// that the main line does not depend on this check.
@@ -166,7 +166,7 @@ func TestSnapshotCoversEveryField(t *testing.T) {
 		w := base()
 		change(w)
 		snap := w.AppendSnapshot(nil)
-		if bytes.Equal(snap, orig) || w.Hash() == hashBytes(orig) {
+		if bytes.Equal(snap, orig) || w.Hash() == HashSnapshot(orig) {
 			t.Errorf("%s: changing it does not change the snapshot or the hash", what)
 			return
 		}
