@@ -1,10 +1,10 @@
 // Package server is Skirmish's authoritative dedicated server: it hosts
 // matches, accepts players over WebSockets and answers the HTTP query API.
 //
-// Create a Server with New (Options' zero value is a working default), serve
-// its Handler with net/http, and call Shutdown before http.Server.Shutdown:
-// the latter does not close WebSockets, the former ends every match, tells
-// the clients and finalizes the replays.
+// Create a Server with New (Options needs a ReplayDir; its other zero fields
+// are working defaults), serve its Handler with net/http, and call Shutdown
+// before http.Server.Shutdown: the latter does not close WebSockets, the
+// former ends every match, tells the clients and finalizes the replays.
 //
 // Inside, one goroutine owns each match (match.go): it runs the tick loop on
 // a drift-free schedule, validates queued commands against the world, turns

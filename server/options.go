@@ -1,17 +1,16 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/skirmishgg/skirmish/sim"
 )
 
-// Options configures a Server. The zero value is a working default: every
-// zero field takes the default documented on it.
+// Options configures a Server. ReplayDir is required; every other zero field
+// takes the default documented on it.
 type Options struct {
 	// TickRate is the simulation rate of every match, 10 to 128 Hz. Default 60.
 	TickRate int
@@ -33,8 +32,12 @@ type Options struct {
 	// world hash. Default 30.
 	HashEvery int
 
-	// ReplayDir is where replays are written. Default: skirmish/replays under
-	// the user's data directory ($XDG_DATA_HOME or ~/.local/share).
+	// ReplayDir is the directory replays are written to, created if need
+	// be. It is required: where a server keeps its files is the hoster's
+	// choice, and a library that guessed one from the environment (the
+	// working directory, the user's home) would write where nobody looks.
+	// The commands choose for their users (skirmishd -replay-dir, default
+	// skirmish/replays in the user's data directory).
 	ReplayDir string
 	// ChunkTicks and KeyframeTicks are the replay writer's intervals; zero
 	// takes the replay package's defaults.
@@ -109,14 +112,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Maps == nil {
 		o.Maps = embeddedMap
 	}
-	if o.ReplayDir == "" {
-		dir, err := DefaultReplayDir()
-		if err != nil {
-			return o, err
-		}
-		o.ReplayDir = dir
-	}
 	switch {
+	case o.ReplayDir == "":
+		return o, errors.New("server: no replay directory: Options.ReplayDir is required")
 	case o.TickRate < sim.MinTickRate || o.TickRate > sim.MaxTickRate:
 		return o, fmt.Errorf("server: tick rate %d outside %d..%d", o.TickRate, sim.MinTickRate, sim.MaxTickRate)
 	case o.MaxPlayers < 1 || o.MaxPlayers > sim.MaxPlayers:
@@ -138,18 +136,4 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("server: map: %w", err)
 	}
 	return o, nil
-}
-
-// DefaultReplayDir is where replays go when Options.ReplayDir is empty:
-// skirmish/replays under the user's data directory ($XDG_DATA_HOME, or
-// ~/.local/share). The desktop client looks there for local replays too.
-func DefaultReplayDir() (string, error) {
-	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
-		return filepath.Join(d, "skirmish", "replays"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("server: no replay directory given and no home directory: %w", err)
-	}
-	return filepath.Join(home, ".local", "share", "skirmish", "replays"), nil
 }

@@ -38,6 +38,7 @@ import (
 	"github.com/skirmishgg/skirmish/client/practice"
 	"github.com/skirmishgg/skirmish/client/session"
 	"github.com/skirmishgg/skirmish/client/ui"
+	"github.com/skirmishgg/skirmish/cmd/internal/datadir"
 	"github.com/skirmishgg/skirmish/server"
 	"github.com/skirmishgg/skirmish/sim"
 )
@@ -171,7 +172,8 @@ func play(args []string, stdout, stderr io.Writer) error {
 			match = "practice"
 		}
 		replayDir := f.replayDir
-		if replayDir == "" && f.frames > 0 {
+		switch {
+		case replayDir == "" && f.frames > 0:
 			// A scripted run is a test or a check, not a match to keep.
 			dir, err := os.MkdirTemp("", "skirmish-replays-")
 			if err != nil {
@@ -179,6 +181,10 @@ func play(args []string, stdout, stderr io.Writer) error {
 			}
 			defer os.RemoveAll(dir)
 			replayDir = dir
+		case replayDir == "":
+			if replayDir, err = datadir.Replays(); err != nil {
+				return err
+			}
 		}
 		p, err := practice.Start(practice.Options{
 			Bots:    f.bots,

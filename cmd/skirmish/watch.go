@@ -11,8 +11,8 @@ import (
 
 	"github.com/skirmishgg/skirmish/client/ui"
 	"github.com/skirmishgg/skirmish/client/viewer"
+	"github.com/skirmishgg/skirmish/cmd/internal/datadir"
 	"github.com/skirmishgg/skirmish/replay"
-	"github.com/skirmishgg/skirmish/server"
 )
 
 // watchFlags are the flags of skirmish watch.
@@ -124,7 +124,7 @@ flags:
 	case name == "":
 		dir := f.replayDir
 		if dir == "" {
-			if dir, err = server.DefaultReplayDir(); err != nil {
+			if dir, err = datadir.Replays(); err != nil {
 				return err
 			}
 		}

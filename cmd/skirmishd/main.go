@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/skirmishgg/skirmish/assets"
+	"github.com/skirmishgg/skirmish/cmd/internal/datadir"
 	"github.com/skirmishgg/skirmish/server"
 )
 
@@ -56,6 +57,13 @@ func run(args []string) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (for load tests)")
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
+	}
+	if o.ReplayDir == "" {
+		dir, err := datadir.Replays()
+		if err != nil {
+			return err
+		}
+		o.ReplayDir = dir
 	}
 	if *origins != "" {
 		o.Origins = strings.Split(*origins, ",")

@@ -1,0 +1,26 @@
+// Package datadir says where Skirmish's commands keep their files on the
+// user's machine. The libraries never guess a place from the environment
+// (server.Options.ReplayDir is required); the commands do, here, so that
+// skirmish play, skirmish watch and skirmishd agree.
+package datadir
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Replays returns the directory where skirmishd and the desktop client's
+// practice server write replays, and where skirmish watch lists them:
+// skirmish/replays under the user's data directory ($XDG_DATA_HOME, or
+// ~/.local/share).
+func Replays() (string, error) {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "skirmish", "replays"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no replay directory given and no home directory: %w", err)
+	}
+	return filepath.Join(home, ".local", "share", "skirmish", "replays"), nil
+}
