@@ -165,11 +165,11 @@ func checkOutputs(t *testing.T, res *bots.Results) {
 func TestChaseBrain(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, server.Options{})
-	res, err := runBots(t, bots.Options{URL: ts.url, Bots: 4, Matches: 1, Duration: 2 * time.Second, Brain: bots.BrainChase, Rate: 6})
+	res, err := runBots(t, bots.Options{URL: ts.url, Bots: 4, Matches: 1, Duration: 2 * time.Second, Brain: "chase", Rate: 6})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if res.Commands == 0 || res.Desyncs != 0 || res.Brain != bots.BrainChase {
+	if res.Commands == 0 || res.Desyncs != 0 || res.Brain != "chase" {
 		t.Errorf("commands %d, desyncs %d, brain %q", res.Commands, res.Desyncs, res.Brain)
 	}
 }

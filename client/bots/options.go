@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/skirmishgg/skirmish/sim/brain"
@@ -37,7 +38,8 @@ type Options struct {
 	// Seed makes the brains' choices reproducible; bot i's brain is seeded
 	// from Seed and i.
 	Seed uint64
-	// Brain is "random" (default: brain.NewRandom) or "chase" (brain.NewChase).
+	// Brain names the bots' brain (brain.New; brain.Names lists them).
+	// Default "random".
 	Brain string
 	// Replay, if set, is a replay file whose commands the bots re-issue
 	// instead of thinking: bot i plays recorded player i mod (players). The
@@ -66,12 +68,6 @@ type Options struct {
 	// allows one idle connection per bot.
 	HTTPClient *http.Client
 }
-
-// Brains that Options.Brain names.
-const (
-	BrainRandom = "random"
-	BrainChase  = "chase"
-)
 
 // playersPerMatch is the server's default match size, used for the default
 // number of matches.
@@ -104,7 +100,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.Rate = 2
 	}
 	if o.Brain == "" {
-		o.Brain = BrainRandom
+		o.Brain = "random"
 	}
 	if o.Speed == 0 {
 		o.Speed = 1
@@ -127,8 +123,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("bots: negative duration")
 	case !(o.Rate >= 0 && o.Rate <= brain.MaxRate): // also NaN
 		return o, fmt.Errorf("bots: rate %v outside 0..%d", o.Rate, brain.MaxRate)
-	case o.Brain != BrainRandom && o.Brain != BrainChase:
-		return o, fmt.Errorf("bots: brain %q: want %s or %s", o.Brain, BrainRandom, BrainChase)
+	case brain.About(o.Brain) == "":
+		return o, fmt.Errorf("bots: brain %q: want %s", o.Brain, strings.Join(brain.Names(), ", "))
 	case !(o.Speed > 0) || math.IsInf(o.Speed, 0):
 		return o, fmt.Errorf("bots: replay speed %v: want a positive number", o.Speed)
 	}

@@ -19,7 +19,7 @@ import (
 type Results struct {
 	Started time.Time `json:"started"`
 	URL     string    `json:"url"`
-	// Brain is random, chase or replay.
+	// Brain is the bots' brain (Options.Brain), or "replay".
 	Brain  string  `json:"brain"`
 	Replay string  `json:"replay,omitempty"`
 	Speed  float64 `json:"speed,omitempty"`

@@ -167,14 +167,10 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	}
 	for i := range o.Bots {
 		b := &bot{r: r, i: i, match: matchID(o.MatchPrefix, i%o.Matches), shard: r.shards[i%numShards]}
-		seed := o.Seed*0x9e3779b97f4a7c15 + uint64(i+1)*0xbf58476d1ce4e5b9
-		switch {
-		case scripts != nil:
+		if scripts != nil {
 			b.cur = &scriptCursor{s: scripts[i%len(scripts)]}
-		case o.Brain == BrainChase:
-			b.brain = brain.NewChase(seed, o.Rate)
-		default:
-			b.brain = brain.NewRandom(seed, o.Rate)
+		} else if b.brain, err = brain.New(o.Brain, brain.Seed(o.Seed, i), o.Rate); err != nil {
+			return nil, fmt.Errorf("bots: %w", err)
 		}
 		b.inputs = make([]sim.Input, 0, 16)
 		r.bots = append(r.bots, b)

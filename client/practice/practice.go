@@ -39,12 +39,10 @@ type Options struct {
 	// server's defaults, except MaxPlayers, which is raised to hold the
 	// bots and a player, and Logger, which defaults to discarding.
 	Server server.Options
-	// Seed seeds the bots' brains (bot i uses Seed+i).
+	// Seed seeds the bots' brains (bot i uses brain.Seed(Seed, i)).
 	Seed uint64
-	// Brain is the bots' brain: "chase" (the default, brain.NewChase: they
-	// hunt and aim like people), "random" (brain.NewRandom: aimless) or
-	// "storm" (random, and firing whenever the weapon allows: as many
-	// shots in flight as the rules permit, for measuring the client).
+	// Brain names the bots' brain (brain.New): default "chase", which
+	// hunts and aims like a person.
 	Brain string
 	// BotRate is each bot's command rate per second: the cap of a chase
 	// brain, the average of a random one. Default 3: a chase brain at
@@ -78,15 +76,16 @@ func Start(o Options) (*Practice, error) {
 	if o.BotRate == 0 {
 		o.BotRate = 3
 	}
-	newBrain := func(seed uint64) brain.Brain { return brain.NewChase(seed, o.BotRate) }
-	switch o.Brain {
-	case "", "chase":
-	case "random":
-		newBrain = func(seed uint64) brain.Brain { return brain.NewRandom(seed, o.BotRate) }
-	case "storm":
-		newBrain = func(seed uint64) brain.Brain { return storm{brain.NewRandom(seed, o.BotRate)} }
-	default:
-		return nil, fmt.Errorf("practice: unknown brain %q (want chase, random or storm)", o.Brain)
+	if o.Brain == "" {
+		o.Brain = "chase"
+	}
+	brains := make([]brain.Brain, o.Bots)
+	for i := range brains {
+		b, err := brain.New(o.Brain, brain.Seed(o.Seed, i), o.BotRate)
+		if err != nil {
+			return nil, fmt.Errorf("practice: %w", err)
+		}
+		brains[i] = b
 	}
 	so := o.Server
 	if so.Logger == nil {
@@ -122,7 +121,7 @@ func Start(o Options) (*Practice, error) {
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
-			p.bot(ctx, botName(i), o.Match, newBrain(o.Seed+uint64(i)))
+			p.bot(ctx, botName(i), o.Match, brains[i])
 		}()
 	}
 	return p, nil
@@ -199,21 +198,4 @@ func (p *Practice) bot(ctx context.Context, name, match string, b brain.Brain) {
 			time.Sleep(200 * time.Millisecond) // the server ended the match or dropped us
 		}
 	}
-}
-
-// storm is a brain that moves at random and fires whenever it can.
-type storm struct{ brain.Brain }
-
-func (s storm) Think(w *sim.World, me sim.PlayerID, dst []sim.Input) []sim.Input {
-	n := len(dst)
-	dst = s.Brain.Think(w, me, dst)
-	for _, in := range dst[n:] {
-		if in.Action == sim.Fire || in.Action == sim.SpawnAt {
-			return dst
-		}
-	}
-	if fire := (sim.Input{Player: me, Action: sim.Fire}); sim.Validate(w, fire) == nil {
-		dst = append(dst, fire)
-	}
-	return dst
 }

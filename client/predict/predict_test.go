@@ -248,7 +248,14 @@ func runMatch(t *testing.T, seed uint64, base, jitter, clockErr int, limit int32
 
 	// Player 1 is the client's; players 2 and 3 wander about on the server.
 	server := joined(t, 3)
-	bots := map[sim.PlayerID]brain.Brain{2: brain.NewRandom(2, 3), 3: brain.NewRandom(3, 3)}
+	bots := map[sim.PlayerID]brain.Brain{}
+	for _, id := range []sim.PlayerID{2, 3} {
+		b, err := brain.New("random", uint64(id), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bots[id] = b
+	}
 	client := server.Clone() // the session's confirmed world
 	rtt := 2 * base
 	p := predict.New(me, client, float64(rtt)/2*rate/1000+1)

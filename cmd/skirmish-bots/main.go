@@ -2,7 +2,7 @@
 // client on its own WebSocket (see package client/bots).
 //
 //	skirmish-bots -url ws://HOST:PORT/ws -bots 1000 -matches 50 -duration 60s \
-//	    -rate 2 -ramp 10s -seed 1 [-brain random|chase] [-replay FILE -speed N] \
+//	    -rate 2 -ramp 10s -seed 1 [-brain random|chase|storm] [-replay FILE -speed N] \
 //	    [-json FILE] [-html FILE]
 //	skirmish-bots -render FILE.json [-html FILE]
 //
@@ -26,10 +26,12 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/skirmishgg/skirmish/client/bots"
+	"github.com/skirmishgg/skirmish/sim/brain"
 )
 
 func main() {
@@ -49,7 +51,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.Drain, "drain", time.Second, "wait this long after the window for the last answers")
 	fs.Float64Var(&o.Rate, "rate", 2, "commands per second per bot (a chase brain's cap)")
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the bots' brains")
-	fs.StringVar(&o.Brain, "brain", bots.BrainRandom, "random or chase")
+	fs.StringVar(&o.Brain, "brain", "random", "the bots' brain: "+brainNames())
 	fs.StringVar(&o.Replay, "replay", "", "re-issue the commands recorded in this replay instead of thinking")
 	fs.Float64Var(&o.Speed, "speed", 1, "replay speed: recorded times are divided by this")
 	noHashes := fs.Bool("no-hash-reports", false, "do not report world hashes to the server")
@@ -197,4 +199,14 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// brainNames lists the brains for -brain's help: "chase (hunts …), random
+// (…)".
+func brainNames() string {
+	var parts []string
+	for _, name := range brain.Names() {
+		parts = append(parts, name+" ("+brain.About(name)+")")
+	}
+	return strings.Join(parts, ", ")
 }

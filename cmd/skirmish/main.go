@@ -41,6 +41,7 @@ import (
 	"github.com/skirmishgg/skirmish/cmd/internal/datadir"
 	"github.com/skirmishgg/skirmish/server"
 	"github.com/skirmishgg/skirmish/sim"
+	"github.com/skirmishgg/skirmish/sim/brain"
 )
 
 func main() {
@@ -113,7 +114,7 @@ func play(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.name, "name", defaultName(), "your player name (1 to 16 bytes)")
 	fs.StringVar(&f.match, "match", "", "the match to join (default: practice on the built-in server; any match with room on a dedicated one)")
 	fs.IntVar(&f.bots, "bots", 3, "practice bots on the built-in server")
-	fs.StringVar(&f.botBrain, "bot-brain", "chase", "practice bots' brain: chase (they hunt you), random (aimless) or storm (aimless, firing whenever they can)")
+	fs.StringVar(&f.botBrain, "bot-brain", "chase", "practice bots' brain: "+brainNames())
 	fs.Float64Var(&f.botRate, "bot-rate", 0, "practice bots' commands per second: the chase brain's cap, the random brain's average (0: 3)")
 	fs.StringVar(&f.mapName, "map", "arena", "map of the built-in server: "+strings.Join(assets.MapNames(), ", "))
 	fs.IntVar(&f.tickRate, "tick-rate", 60, "tick rate of the built-in server, 10 to 128")
@@ -240,6 +241,16 @@ func play(args []string, stdout, stderr io.Writer) error {
 		return s.Err // a scripted run that lost its server failed
 	}
 	return nil
+}
+
+// brainNames lists the brains for -bot-brain's help: "chase (hunts …),
+// random (…)".
+func brainNames() string {
+	var parts []string
+	for _, name := range brain.Names() {
+		parts = append(parts, name+" ("+brain.About(name)+")")
+	}
+	return strings.Join(parts, ", ")
 }
 
 // defaultName is the user's login name if it is a valid player name, or

@@ -29,8 +29,9 @@ type Options struct {
 	// Rate is the commands per bot per second, on average (a Random brain's
 	// rate; a Chase brain's cap). Zero gives bots that only spawn.
 	Rate float64
-	// Chasers is how many of the bots (the last ones) play with
-	// brain.NewChase, hunting each other; the rest play brain.NewRandom.
+	// Chasers is how many of the bots (the last ones) play with the
+	// "chase" brain (brain.New), hunting each other; the rest play
+	// "random".
 	Chasers int
 	Seed    uint64
 	// Map is the map's id and MapSource its text (assets.MapSource).
@@ -105,14 +106,13 @@ func NewMatch(o Options) (*Match, error) {
 	}
 	mt := &Match{w: w, seq: make([]uint32, o.Players), dst: make([]sim.Input, 0, 16)}
 	for i := range o.Players {
-		// Per-bot seeds from a fixed mix of the match seed, so that bots
-		// differ and the same options give the same match.
-		seed := o.Seed*0x9e3779b97f4a7c15 + uint64(i+1)*0xbf58476d1ce4e5b9
-		var b brain.Brain
+		kind := "random"
 		if i >= o.Players-o.Chasers {
-			b = brain.NewChase(seed, o.Rate)
-		} else {
-			b = brain.NewRandom(seed, o.Rate)
+			kind = "chase"
+		}
+		b, err := brain.New(kind, brain.Seed(o.Seed, i), o.Rate)
+		if err != nil {
+			return nil, fmt.Errorf("synth: %w", err)
 		}
 		mt.brains = append(mt.brains, b)
 		mt.joinAt = append(mt.joinAt, uint32(i+1))

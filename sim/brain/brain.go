@@ -22,8 +22,8 @@ type Brain interface {
 	Think(w *sim.World, me sim.PlayerID, dst []sim.Input) []sim.Input
 }
 
-// MaxRate is the highest command rate, per second, that NewRandom and
-// NewChase accept; larger rates are reduced to it.
+// MaxRate is the highest command rate, per second, that the brains accept;
+// larger rates are reduced to it.
 const MaxRate = 1000
 
 // micro is the fixed-point scale of rates: a rate is held as an integer count

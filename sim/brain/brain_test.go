@@ -139,7 +139,7 @@ func kills(p *sim.Player) int32 { return p.Kills }
 func randoms(n int, seed uint64, rate float64) []Brain {
 	bs := make([]Brain, n)
 	for i := range bs {
-		bs[i] = NewRandom(seed+uint64(i), rate)
+		bs[i] = newRandom(seed+uint64(i), rate)
 	}
 	return bs
 }
@@ -259,7 +259,7 @@ func TestDeterminism(t *testing.T) {
 	}{
 		{"random", func(seed uint64) []Brain { return randoms(8, seed, 3) }},
 		{"chase", func(seed uint64) []Brain {
-			return []Brain{NewChase(seed, 0), NewChase(seed+1, 5), NewChase(seed+2, 8), NewRandom(seed+3, 2)}
+			return []Brain{newChase(seed, 0), newChase(seed+1, 5), newChase(seed+2, 8), newRandom(seed+3, 2)}
 		}},
 	}
 	for _, c := range cases {
@@ -285,7 +285,7 @@ const goldenHash = 0xe4567a8388fa4f1f
 
 func TestGoldenHash(t *testing.T) {
 	t.Parallel()
-	got := runHash(t, 3000, NewChase(11, 0), NewChase(12, 4), NewRandom(13, 2), NewRandom(14, 8))
+	got := runHash(t, 3000, newChase(11, 0), newChase(12, 4), newRandom(13, 2), newRandom(14, 8))
 	if got != goldenHash {
 		t.Fatalf("hash %#x, want %#x: the brains decide differently (on this architecture, or since the change); if the change is meant, update goldenHash", got, uint64(goldenHash))
 	}
@@ -311,7 +311,7 @@ func TestChaseKillsStationary(t *testing.T) {
 			t.Parallel()
 			m := loadMap(t, c.mapName)
 			// Player 1 chases; player 2 stands still and never thinks.
-			mt := newMatch(t, m, c.tickRate, NewChase(5, 0), nil)
+			mt := newMatch(t, m, c.tickRate, newChase(5, 0), nil)
 			sp := m.Spawns()[c.spawn]
 			if err := sim.Apply(mt.w, sim.Input{Player: 2, Action: sim.SpawnAt, X: sp.X, Y: sp.Y}); err != nil {
 				t.Fatal(err)
@@ -363,9 +363,9 @@ func TestChaseMatch(t *testing.T) {
 		t.Run(fmt.Sprintf("%s/%dHz", c.mapName, c.tickRate), func(t *testing.T) {
 			t.Parallel()
 			const ticks = 20_000
-			brains := []Brain{NewRandom(99, 2)}
+			brains := []Brain{newRandom(99, 2)}
 			for i, r := range c.maxRates {
-				brains = append(brains, NewChase(uint64(i+1), r))
+				brains = append(brains, newChase(uint64(i+1), r))
 			}
 			mt := newMatch(t, loadMap(t, c.mapName), c.tickRate, brains...)
 			mt.record = true
@@ -474,7 +474,7 @@ func TestFarthestSpawn(t *testing.T) {
 func TestChaseWanders(t *testing.T) {
 	t.Parallel()
 	const seconds = 120
-	mt := newMatch(t, loadMap(t, "arena"), 60, NewChase(3, 8))
+	mt := newMatch(t, loadMap(t, "arena"), 60, newChase(3, 8))
 	mt.run(seconds * 60)
 	a := mt.actions[0]
 	if a[sim.SpawnAt] != 1 || mt.moved[0] == 0 {
@@ -501,7 +501,7 @@ func TestSharedWorld(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	brains := append(randoms(6, 1, 4), NewChase(1, 0), NewChase(2, 0))
+	brains := append(randoms(6, 1, 4), newChase(1, 0), newChase(2, 0))
 	for i := range brains {
 		if err := sim.Apply(w, sim.Input{Player: sim.PlayerID(i + 1), Action: sim.Join, Name: "b"}); err != nil {
 			t.Fatal(err)
@@ -539,7 +539,7 @@ func TestThinkAbsentPlayer(t *testing.T) {
 		t.Fatal(err)
 	}
 	dst := []sim.Input{{Player: 9, Action: sim.MoveStop}}
-	for _, b := range []Brain{NewRandom(1, 1000), NewChase(1, 0)} {
+	for _, b := range []Brain{newRandom(1, 1000), newChase(1, 0)} {
 		for range 100 {
 			if got := b.Think(w, 3, dst); len(got) != 1 {
 				t.Fatalf("%T: Think for a player not in the world returned %v", b, got)
@@ -557,18 +557,18 @@ func TestOddRates(t *testing.T) {
 		// most is the most commands expected over the run, -1 for any.
 		most int
 	}{
-		{"random NaN", NewRandom(1, math.NaN()), 1},
-		{"random negative", NewRandom(1, -3), 1},
-		{"random zero", NewRandom(1, 0), 1},
-		{"random infinite", NewRandom(1, math.Inf(1)), -1},
-		{"chase NaN", NewChase(1, math.NaN()), -1},
-		{"chase negative", NewChase(1, -1), -1},
-		{"chase infinite", NewChase(1, math.Inf(1)), -1},
+		{"random NaN", newRandom(1, math.NaN()), 1},
+		{"random negative", newRandom(1, -3), 1},
+		{"random zero", newRandom(1, 0), 1},
+		{"random infinite", newRandom(1, math.Inf(1)), -1},
+		{"chase NaN", newChase(1, math.NaN()), -1},
+		{"chase negative", newChase(1, -1), -1},
+		{"chase infinite", newChase(1, math.Inf(1)), -1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			mt := newMatch(t, loadMap(t, "duel"), 20, c.brain, NewRandom(2, 1))
+			mt := newMatch(t, loadMap(t, "duel"), 20, c.brain, newRandom(2, 1))
 			mt.run(2000)
 			if mt.actions[0][sim.SpawnAt] == 0 {
 				t.Error("never spawned")
@@ -624,8 +624,8 @@ func BenchmarkThink(b *testing.B) {
 		name string
 		make func(i int) Brain
 	}{
-		{"random", func(i int) Brain { return NewRandom(uint64(i), 2) }},
-		{"chase", func(i int) Brain { return NewChase(uint64(i), 0) }},
+		{"random", func(i int) Brain { return newRandom(uint64(i), 2) }},
+		{"chase", func(i int) Brain { return newChase(uint64(i), 0) }},
 	}
 	for _, k := range kinds {
 		b.Run(k.name, func(b *testing.B) {

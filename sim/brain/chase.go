@@ -32,12 +32,12 @@ const (
 	radian = 10430
 )
 
-// NewChase returns a brain that plays like a person: it picks the nearest
+// newChase returns a brain that plays like a person: it picks the nearest
 // living opponent (the lower id on a tie), turns towards it at a rate
 // proportional to the angle, walks around walls towards it until within a
 // few tiles, strafes now and then to dodge, and fires when it is aimed well
 // enough to hit and the line of fire is clear. Without an opponent it
-// wanders, like NewRandom but calmer; when dead it spawns at FarthestSpawn
+// wanders, like newRandom but calmer; when dead it spawns at FarthestSpawn
 // after a short delay.
 //
 // It sends a command only when the command changes something, and at most
@@ -45,7 +45,7 @@ const (
 // (a token bucket counted in ticks, holding two commands). A maxRate of 0
 // means DefaultChaseRate; a negative or NaN one counts as 0, and one above
 // MaxRate as MaxRate.
-func NewChase(seed uint64, maxRate float64) Brain {
+func newChase(seed uint64, maxRate float64) Brain {
 	rate := rateMicro(maxRate)
 	if rate == 0 {
 		rate = DefaultChaseRate * micro

@@ -3,12 +3,15 @@
 // matches that skirmish-replay gen writes.
 //
 // A Brain plays one player. Call its Think once per simulated tick with the
-// world as that player sees it; it appends the commands to send now. Use
-// NewRandom for a bot that issues plausible commands at a given average rate
-// (a load generator that looks like play), and NewChase for one that plays
-// like a person: it hunts the nearest opponent, walks around walls, turns to
-// face it and fires when the shot is clear, at no more than a human's rate of
-// key presses. FarthestSpawn picks a spawn point away from the opponents, for
+// world as that player sees it; it appends the commands to send now. Make
+// one with New, by name (Names lists them, About says what each does):
+// "random" issues plausible commands at a given average rate (a load
+// generator that looks like play); "chase" plays like a person: it hunts the
+// nearest opponent, walks around walls, turns to face it and fires when the
+// shot is clear, at no more than a human's rate of key presses; "storm" is
+// random and fires whenever the weapon allows (as many shots in flight as the
+// rules permit, to measure a client). Seed gives each bot of a group its own
+// seed. FarthestSpawn picks a spawn point away from the opponents, for
 // clients and brains alike.
 //
 // Brains are deterministic, because gen's output is committed as golden files

@@ -2,7 +2,7 @@ package brain
 
 import "github.com/skirmishgg/skirmish/sim"
 
-// NewRandom returns a brain that plays at random, the way a load-test bot
+// newRandom returns a brain that plays at random, the way a load-test bot
 // should: it spawns when dead (after a human-like delay, at FarthestSpawn or
 // at a random free spawn point) and otherwise issues plausible commands —
 // mostly moving forward while turning, now and then strafing, stopping or
@@ -17,7 +17,7 @@ import "github.com/skirmishgg/skirmish/sim"
 // while waiting). A rate of 0 gives a bot that spawns and stands still.
 //
 // A negative or NaN rate counts as 0, and a rate above MaxRate as MaxRate.
-func NewRandom(seed uint64, rate float64) Brain {
+func newRandom(seed uint64, rate float64) Brain {
 	return &randomBrain{r: newRNG(seed, saltRandom), rate: rateMicro(rate)}
 }
 
