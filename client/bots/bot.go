@@ -10,8 +10,6 @@ import (
 	"github.com/coder/websocket"
 	"github.com/skirmishgg/skirmish/client/session"
 	"github.com/skirmishgg/skirmish/protocol"
-	"github.com/skirmishgg/skirmish/sim"
-	"github.com/skirmishgg/skirmish/sim/brain"
 )
 
 // pendingSlots is the size of a bot's table of unanswered commands, indexed
@@ -34,13 +32,11 @@ type bot struct {
 	i     int
 	match string
 	shard *shard
-	brain brain.Brain
-	cur   *scriptCursor // replaying instead of thinking, when set
+	drv   driver
 
 	sess   *session.Session
 	period time.Duration
 	phase  int32 // the run phase the bot has seen last
-	inputs []sim.Input
 
 	pending  [pendingSlots]pendingCmd
 	npending int
@@ -51,9 +47,6 @@ type bot struct {
 	lastAt   time.Duration
 	jitter   [jitterBatch]int64
 	njitter  int
-	// The script's clock: the tick of the bot's first frame.
-	startTick uint32
-	started   bool
 
 	// Observations of the window, for the results.
 	registered bool // connected and playing (until the goroutine ends)
@@ -219,17 +212,7 @@ func (b *bot) frame(ctx context.Context, f *protocol.Frame, now time.Duration, p
 	if phase > phaseWindow {
 		return true // no new commands after the window
 	}
-	if !b.started {
-		b.started, b.startTick = true, f.Tick
-	}
-	b.inputs = b.inputs[:0]
-	if b.cur != nil {
-		elapsed := time.Duration(f.Tick-b.startTick) * b.period
-		b.inputs = b.cur.due(elapsed, b.inputs)
-	} else {
-		b.inputs = b.brain.Think(b.sess.World(), me, b.inputs)
-	}
-	for _, in := range b.inputs {
+	for _, in := range b.drv.decide(b.sess, f.Tick, b.period) {
 		sent := b.r.since()
 		seq, err := b.sess.Send(ctx, in)
 		if err != nil {

@@ -6,13 +6,17 @@
 // a table (WriteTable), marshal as JSON, and render as a self-contained HTML
 // report (WriteHTML). Results are returned even when the run fails (an
 // unreachable server, a refused handshake, a server shutting down mid-test):
-// the error says what happened and the results hold what was measured.
+// the error says what happened and the results hold what was measured. Use
+// Play for bots that only keep a match busy until a context ends (the
+// desktop client's practice bots): they measure nothing and come back when
+// dropped.
 //
 // Every bot uses package client/session, the code the desktop client uses:
 // it performs the handshake, keeps the clock in sync, applies every frame to
 // its own copy of the world and compares the server's hashes with its own.
-// A bot's commands come from a sim/brain (random or chase) thinking about
-// that world after each frame, or from a recorded match (Options.Replay).
+// A bot's commands come from a sim/brain (brain.New) thinking about that
+// world after each frame, or from a recorded match (Options.Replay); the
+// driver (driver.go) that asks for them is the same for Run and Play.
 //
 // A run has three phases. During the ramp the bots connect, evenly spread
 // over Options.Ramp, and start playing. The measurement window opens when

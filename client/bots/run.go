@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/skirmishgg/skirmish/sim"
 	"github.com/skirmishgg/skirmish/sim/brain"
 )
 
@@ -168,11 +167,14 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	for i := range o.Bots {
 		b := &bot{r: r, i: i, match: matchID(o.MatchPrefix, i%o.Matches), shard: r.shards[i%numShards]}
 		if scripts != nil {
-			b.cur = &scriptCursor{s: scripts[i%len(scripts)]}
-		} else if b.brain, err = brain.New(o.Brain, brain.Seed(o.Seed, i), o.Rate); err != nil {
-			return nil, fmt.Errorf("bots: %w", err)
+			b.drv = newDriver(nil, &scriptCursor{s: scripts[i%len(scripts)]})
+		} else {
+			br, err := brain.New(o.Brain, brain.Seed(o.Seed, i), o.Rate)
+			if err != nil {
+				return nil, fmt.Errorf("bots: %w", err)
+			}
+			b.drv = newDriver(br, nil)
 		}
-		b.inputs = make([]sim.Input, 0, 16)
 		r.bots = append(r.bots, b)
 	}
 	res := newResults(o, r.t0)

@@ -3,6 +3,7 @@ package viewer
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -16,9 +17,10 @@ import (
 	"time"
 
 	"github.com/skirmishgg/skirmish/assets"
-	"github.com/skirmishgg/skirmish/client/practice"
+	"github.com/skirmishgg/skirmish/client/bots"
 	"github.com/skirmishgg/skirmish/replay"
 	"github.com/skirmishgg/skirmish/server"
+	"github.com/skirmishgg/skirmish/sim/brain"
 )
 
 // TestLiveClock plays a match whose chunks (a second of ticks each) arrive
@@ -248,28 +250,60 @@ func TestDialLiveErrors(t *testing.T) {
 	}
 }
 
-// TestLiveMatch spectates a real match: a server with practice bots, its
-// live endpoint, a Model following it 1.5 s behind in real time. The world
-// the viewer shows is the server's (its replay file, finished) at that
-// tick, and the viewer is about the delay behind.
+// botMatch runs a real server on a loopback port with three random bots
+// in match "practice", recording into dir. It returns the server's base
+// URL and a function that stops the bots and shuts the server down,
+// finalizing the replay.
+func botMatch(t *testing.T, dir string) (base string, stop func()) {
+	t.Helper()
+	srv, err := server.New(server.Options{ReplayDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Maps: assets.MapSource})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	var team []bots.Bot
+	for i := range 3 {
+		b, err := brain.New("random", brain.Seed(1, i), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		team = append(team, bots.Bot{Name: fmt.Sprintf("bot%d", i+1), Brain: b})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	played := make(chan error, 1)
+	go func() {
+		played <- bots.Play(ctx, bots.PlayOptions{URL: "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws", Match: "practice", Bots: team})
+	}()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-played; err != nil {
+				t.Errorf("bots: %v", err)
+			}
+			sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer scancel()
+			if err := srv.Shutdown(sctx); err != nil {
+				t.Errorf("server shutdown: %v", err)
+			}
+			hs.Close()
+		})
+	}
+	t.Cleanup(stop)
+	return hs.URL, stop
+}
+
+// TestLiveMatch spectates a real match: a server with bots, its live
+// endpoint, a Model following it 1.5 s behind in real time. The world the
+// viewer shows is the server's (its replay file, finished) at that tick,
+// and the viewer is about the delay behind.
 func TestLiveMatch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("plays a match in real time")
 	}
 	t.Parallel()
 	dir := t.TempDir()
-	p, err := practice.Start(practice.Options{Bots: 3, Brain: "random", Seed: 1, Server: server.Options{
-		ReplayDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Maps: assets.MapSource}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := false
-	defer func() {
-		if !closed {
-			p.Close()
-		}
-	}()
-	base := "http" + strings.TrimSuffix(strings.TrimPrefix(p.URL(), "ws"), "/ws")
+	base, stop := botMatch(t, dir)
 	time.Sleep(1500 * time.Millisecond) // a little of the match before we come
 	l, err := DialLive(context.Background(), base+"/api/matches/practice/live", LiveOptions{})
 	if err != nil {
@@ -307,8 +341,7 @@ func TestLiveMatch(t *testing.T) {
 	tick, hash := m.World().Tick, m.World().Hash()
 
 	// The server's record of the match.
-	p.Close()
-	closed = true
+	stop()
 	files, _ := filepath.Glob(filepath.Join(dir, "*"+replay.Extension))
 	if len(files) != 1 {
 		t.Fatalf("replays: %v", files)

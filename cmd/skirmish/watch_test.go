@@ -18,9 +18,9 @@ import (
 
 	"github.com/skirmishgg/skirmish/assets"
 	"github.com/skirmishgg/skirmish/client/game"
-	"github.com/skirmishgg/skirmish/client/practice"
 	"github.com/skirmishgg/skirmish/client/ui"
 	"github.com/skirmishgg/skirmish/client/viewer"
+	"github.com/skirmishgg/skirmish/cmd/internal/practice"
 	"github.com/skirmishgg/skirmish/replay"
 	"github.com/skirmishgg/skirmish/server"
 	"github.com/skirmishgg/skirmish/sim"

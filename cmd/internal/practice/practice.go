@@ -1,12 +1,14 @@
 // Package practice runs a Skirmish server inside the desktop client, on a
 // loopback port, with practice bots in it: what `skirmish play` does when it
-// is given no server to join.
+// is given no server to join. It wires a server (package server) to bots
+// (package client/bots), which is why it lives under cmd: the client tree
+// never imports the server.
 //
 // Use Start to run the server and its bots; URL is the WebSocket address to
 // join; Close stops the bots and shuts the server down, finalizing its
-// replay. Each bot is a real client (package client/session) on a goroutine
-// of its own: it applies every frame to its world, asks a chase brain
-// (sim/brain) what to do, and sends the brain's commands.
+// replay. The bots are client/bots' Play bots: real clients on their own
+// connections, each asking its brain (sim/brain) what to do after every
+// frame.
 //
 // The methods of Practice are safe for concurrent use.
 package practice
@@ -22,16 +24,16 @@ import (
 	"sync"
 	"time"
 
-	"github.com/skirmishgg/skirmish/client/session"
-	"github.com/skirmishgg/skirmish/protocol"
+	"github.com/skirmishgg/skirmish/client/bots"
 	"github.com/skirmishgg/skirmish/server"
 	"github.com/skirmishgg/skirmish/sim"
 	"github.com/skirmishgg/skirmish/sim/brain"
 )
 
-// Options configures Start. The zero value runs a server with no bots.
+// Options configures Start. The zero value runs a server with no bots;
+// Server.ReplayDir is required, as for any server.
 type Options struct {
-	// Bots is the number of practice bots.
+	// Bots is the number of practice bots, 0 to sim.MaxPlayers-1.
 	Bots int
 	// Match is the id of the match the bots join. Default "practice".
 	Match string
@@ -41,7 +43,7 @@ type Options struct {
 	Server server.Options
 	// Seed seeds the bots' brains (bot i uses brain.Seed(Seed, i)).
 	Seed uint64
-	// Brain names the bots' brain (brain.New): default "chase", which
+	// Brain names the bots' brain (brain.New). Default "chase", which
 	// hunts and aims like a person.
 	Brain string
 	// BotRate is each bot's command rate per second: the cap of a chase
@@ -56,8 +58,8 @@ type Practice struct {
 	srv    *server.Server
 	hs     *http.Server
 	url    string
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	cancel context.CancelFunc // stops the bots
+	wg     sync.WaitGroup     // the HTTP server and the bots
 	log    *slog.Logger
 
 	closeOnce sync.Once
@@ -67,25 +69,9 @@ type Practice struct {
 // Start runs the server on 127.0.0.1 at a free port and starts the bots. It
 // returns once the server is listening; the bots connect in the background.
 func Start(o Options) (*Practice, error) {
-	if o.Bots < 0 || o.Bots >= sim.MaxPlayers {
-		return nil, fmt.Errorf("practice: %d bots, want 0 to %d", o.Bots, sim.MaxPlayers-1)
-	}
-	if o.Match == "" {
-		o.Match = "practice"
-	}
-	if o.BotRate == 0 {
-		o.BotRate = 3
-	}
-	if o.Brain == "" {
-		o.Brain = "chase"
-	}
-	brains := make([]brain.Brain, o.Bots)
-	for i := range brains {
-		b, err := brain.New(o.Brain, brain.Seed(o.Seed, i), o.BotRate)
-		if err != nil {
-			return nil, fmt.Errorf("practice: %w", err)
-		}
-		brains[i] = b
+	team, err := o.bots()
+	if err != nil {
+		return nil, err
 	}
 	so := o.Server
 	if so.Logger == nil {
@@ -100,6 +86,7 @@ func Start(o Options) (*Practice, error) {
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		srv.Shutdown(context.Background())
 		return nil, fmt.Errorf("practice: listen: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -110,21 +97,43 @@ func Start(o Options) (*Practice, error) {
 		cancel: cancel,
 		log:    so.Logger,
 	}
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
+	p.wg.Go(func() {
 		if err := p.hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			p.log.Error("practice server", "err", err)
 		}
-	}()
-	for i := range o.Bots {
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
-			p.bot(ctx, botName(i), o.Match, brains[i])
-		}()
-	}
+	})
+	p.wg.Go(func() {
+		err := bots.Play(ctx, bots.PlayOptions{URL: p.url, Match: o.Match, Bots: team, Logger: p.log})
+		if err != nil {
+			p.log.Error("practice bots", "err", err)
+		}
+	})
 	return p, nil
+}
+
+// bots returns the practice bots o asks for, with o's defaults.
+func (o *Options) bots() ([]bots.Bot, error) {
+	if o.Bots < 0 || o.Bots >= sim.MaxPlayers {
+		return nil, fmt.Errorf("practice: %d bots, want 0 to %d", o.Bots, sim.MaxPlayers-1)
+	}
+	if o.Match == "" {
+		o.Match = "practice"
+	}
+	if o.Brain == "" {
+		o.Brain = "chase"
+	}
+	if o.BotRate == 0 {
+		o.BotRate = 3
+	}
+	team := make([]bots.Bot, o.Bots)
+	for i := range team {
+		b, err := brain.New(o.Brain, brain.Seed(o.Seed, i), o.BotRate)
+		if err != nil {
+			return nil, fmt.Errorf("practice: %w", err)
+		}
+		team[i] = bots.Bot{Name: botName(i), Brain: b}
+	}
+	return team, nil
 }
 
 // URL returns the server's WebSocket address, ws://127.0.0.1:PORT/ws.
@@ -159,43 +168,4 @@ func botName(i int) string {
 		name += fmt.Sprint(i / len(botNames))
 	}
 	return name
-}
-
-// bot plays one practice bot until ctx ends, reconnecting (as a new player)
-// if its connection fails while the server runs.
-func (p *Practice) bot(ctx context.Context, name, match string, b brain.Brain) {
-	var cmds []sim.Input
-	for ctx.Err() == nil {
-		dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		sess, err := session.Dial(dctx, session.Options{URL: p.url, Name: name, Match: match})
-		cancel()
-		if err != nil {
-			p.log.Debug("practice bot cannot connect", "bot", name, "err", err)
-			select {
-			case <-ctx.Done():
-			case <-time.After(500 * time.Millisecond):
-			}
-			continue
-		}
-		for {
-			msg, err := sess.Recv(ctx)
-			if err != nil {
-				p.log.Debug("practice bot disconnected", "bot", name, "err", err)
-				break
-			}
-			if _, ok := msg.(*protocol.Frame); !ok {
-				continue
-			}
-			cmds = b.Think(sess.World(), sess.Player(), cmds[:0])
-			for _, in := range cmds {
-				if _, err := sess.Send(ctx, in); err != nil {
-					break
-				}
-			}
-		}
-		sess.CloseNow()
-		if ctx.Err() == nil {
-			time.Sleep(200 * time.Millisecond) // the server ended the match or dropped us
-		}
-	}
 }

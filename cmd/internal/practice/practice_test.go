@@ -5,9 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/skirmishgg/skirmish/client/practice"
 	"github.com/skirmishgg/skirmish/client/session"
+	"github.com/skirmishgg/skirmish/cmd/internal/practice"
 	"github.com/skirmishgg/skirmish/server"
+	"github.com/skirmishgg/skirmish/sim"
 )
 
 // TestBotsPlay: the bots join the practice match and play: within a few
@@ -51,5 +52,22 @@ func TestBotsPlay(t *testing.T) {
 	}
 	if s.Desyncs() != 0 {
 		t.Errorf("%d desyncs", s.Desyncs())
+	}
+}
+
+// TestOptionsChecked: bad options are refused before anything starts.
+func TestOptionsChecked(t *testing.T) {
+	t.Parallel()
+	for _, o := range []practice.Options{
+		{Bots: -1, Server: server.Options{ReplayDir: t.TempDir()}},
+		{Bots: sim.MaxPlayers, Server: server.Options{ReplayDir: t.TempDir()}},
+		{Bots: 2, Brain: "nope", Server: server.Options{ReplayDir: t.TempDir()}},
+		{Bots: 2}, // no replay directory
+	} {
+		p, err := practice.Start(o)
+		if err == nil {
+			p.Close()
+			t.Errorf("Start(%+v): no error", o)
+		}
 	}
 }
