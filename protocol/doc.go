@@ -20,9 +20,17 @@
 //   - Reason is the code of a Reject: sim.Reason codes below 64, the
 //     server's own from 64. NoticeCode says what a Notice is about, and the
 //     Close constants are the WebSocket close statuses the server uses.
+//   - The action vocabulary (action.go) is the one place that knows which
+//     arguments follow each sim.Action, how they are encoded and what
+//     ranges they have: AppendAction, ReadAction and ReadArgs encode and
+//     decode an action, ActionArgs lists its arguments, CheckAction tells
+//     whether an input can be encoded. Commands, frames and the replay
+//     log's chunks (package replay) all use it.
 //
-// A Frame is also the unit of the replay log: the same bytes are sent to
-// clients and written to disk.
+// A Frame holds one tick's events as clients receive them. The replay log
+// records the same events, but not the same bytes: its chunks pack the
+// events of many ticks into one denser array (docs/REPLAY-FORMAT.md), with
+// each action encoded as here.
 //
 // # Strictness
 //

@@ -7,3 +7,7 @@ var (
 	ErrMalformed = errors.New("protocol: malformed message")
 	ErrTooLarge  = errors.New("protocol: message too large")
 )
+
+// ErrInvalidAction is CheckAction's error: an action or an argument that
+// the formats cannot hold.
+var ErrInvalidAction = errors.New("protocol: invalid action")

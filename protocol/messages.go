@@ -204,11 +204,11 @@ func (m *Welcome) Append(dst []byte) []byte {
 // Append implements Message.
 func (m *Command) Append(dst []byte) []byte {
 	return mpack.Append(dst, func(a *mpack.Appender) {
-		a.ArrayLen(4 + argCount(m.Input.Action))
+		a.ArrayLen(4 + len(ActionArgs(m.Input.Action)))
 		a.Uint(uint64(KindCommand))
 		a.Uint(uint64(m.Seq))
 		a.Uint(uint64(m.Time))
-		encodeAction(a, &m.Input)
+		AppendAction(a, &m.Input)
 	})
 }
 
@@ -225,10 +225,10 @@ func (m *Frame) Append(dst []byte) []byte {
 		a.ArrayLen(len(m.Events))
 		for i := range m.Events {
 			ev := &m.Events[i]
-			a.ArrayLen(3 + argCount(ev.Input.Action))
+			a.ArrayLen(3 + len(ActionArgs(ev.Input.Action)))
 			a.Uint(uint64(ev.Input.Player))
 			a.Uint(uint64(ev.Seq))
-			encodeAction(a, &ev.Input)
+			AppendAction(a, &ev.Input)
 		}
 		if m.HasHash {
 			a.Uint(m.Hash)
@@ -295,50 +295,18 @@ func (m *Snapshot) Append(dst []byte) []byte {
 	})
 }
 
-// argCount is the number of arguments that follow an action on the wire.
-func argCount(a sim.Action) int {
-	switch a {
-	case sim.Join, sim.MoveStart, sim.StrafeStart, sim.RotateStart:
-		return 1
-	case sim.SpawnAt:
-		return 2
-	}
-	return 0
-}
-
-func encodeAction(a *mpack.Appender, in *sim.Input) {
-	a.Uint(uint64(in.Action))
-	switch in.Action {
-	case sim.Join:
-		a.Str(in.Name)
-	case sim.SpawnAt:
-		a.Int(int64(in.X))
-		a.Int(int64(in.Y))
-	case sim.MoveStart, sim.StrafeStart, sim.RotateStart:
-		a.Int(int64(in.Value))
-	}
-}
-
 // decodeAction reads an action and its arguments; n is the number of
 // elements left in the enclosing array, which must match the action.
 func decodeAction(r *mpack.Reader, in *sim.Input, n int) {
-	in.Action = sim.Action(r.Int("action", 1, int64(sim.Fire)))
+	in.Action = ReadAction(r)
 	if r.Err() != nil {
 		return
 	}
-	if want := 1 + argCount(in.Action); n != want {
+	if want := 1 + len(ActionArgs(in.Action)); n != want {
 		r.Fail("action %s with %d arguments, want %d", in.Action, n-1, want-1)
 		return
 	}
-	switch in.Action {
-	case sim.Join:
-		in.Name = r.Str("name", sim.MaxNameLen)
-	case sim.SpawnAt:
-		in.X = int32(r.Int("x", 0, sim.MaxMapSize-1))
-		in.Y = int32(r.Int("y", 0, sim.MaxMapSize-1))
-	case sim.MoveStart, sim.StrafeStart, sim.RotateStart:
-		in.Value = int32(r.Int("value", -1<<31, 1<<31-1))
-	}
+	ReadArgs(r, in)
 }
 
 const maxU32 = 1<<32 - 1

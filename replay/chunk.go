@@ -115,8 +115,9 @@ func (c *ChunkContent) playTo(w *sim.World, end uint32, inputs []sim.Input, fn f
 // of values, five to seven per event: an event's tick delta is from the
 // previous event's tick (the first event's from First); its seq delta is
 // its seq minus that of the same player's previous event in the chunk (or
-// minus 0); the arguments follow the action as in protocol's frame encoding:
-// join a name, spawn x and y, the three starts a value, the rest none.
+// minus 0); the action and its arguments are encoded as in protocol's
+// frames (protocol.AppendAction): join a name, spawn x and y, the three
+// starts a value, the rest none.
 // Flattening and the seq deltas save a fifth of a match's size: most chunks
 // are a few hundred bytes, too small for zstd to find much.
 
@@ -180,7 +181,7 @@ func (p *pendingChunk) add(f *protocol.Frame) {
 		prev := p.swapSeq(ev.Input.Player, ev.Seq)
 		appendEvent(a, f.Tick-p.lastEvTick, int64(ev.Seq)-int64(prev), ev)
 		p.lastEvTick = f.Tick
-		p.nValues += 4 + argCount(ev.Input.Action)
+		p.nValues += 4 + len(protocol.ActionArgs(ev.Input.Action))
 	}
 	p.events = a.Bytes()
 }
@@ -225,32 +226,13 @@ func (p *pendingChunk) compose() {
 	p.raw = a.Bytes()
 }
 
-// argCount is the number of arguments after an action.
-func argCount(a sim.Action) int {
-	switch a {
-	case sim.Join, sim.MoveStart, sim.StrafeStart, sim.RotateStart:
-		return 1
-	case sim.SpawnAt:
-		return 2
-	}
-	return 0
-}
-
+// appendEvent appends an event's values: its tick delta, player, seq delta,
+// then its action and arguments as protocol encodes them.
 func appendEvent(a *mpack.Appender, dt uint32, seqDelta int64, ev *protocol.Event) {
-	in := &ev.Input
 	a.Uint(uint64(dt))
-	a.Uint(uint64(in.Player))
+	a.Uint(uint64(ev.Input.Player))
 	a.Int(seqDelta)
-	a.Uint(uint64(in.Action))
-	switch in.Action {
-	case sim.Join:
-		a.Str(in.Name)
-	case sim.SpawnAt:
-		a.Int(int64(in.X))
-		a.Int(int64(in.Y))
-	case sim.MoveStart, sim.StrafeStart, sim.RotateStart:
-		a.Int(int64(in.Value))
-	}
+	protocol.AppendAction(a, &ev.Input)
 }
 
 // decodeChunkBody checks a record body of a frames or keyframe record and
@@ -327,25 +309,17 @@ func decodeChunkBody(typ byte, body []byte) (*ChunkContent, string) {
 		var ev protocol.Event
 		ev.Input.Player = sim.PlayerID(r.Int("player", 1, math.MaxUint32))
 		seqDelta := r.Int("seq delta", -math.MaxUint32, math.MaxUint32)
-		ev.Input.Action = sim.Action(r.Int("action", int64(sim.Join), int64(sim.Fire)))
+		ev.Input.Action = protocol.ReadAction(r)
 		if r.Err() != nil {
 			break
 		}
-		n := 4 + argCount(ev.Input.Action)
+		n := 4 + len(protocol.ActionArgs(ev.Input.Action))
 		if left < n {
 			r.Fail("action %s without its arguments", ev.Input.Action)
 			break
 		}
 		left -= n
-		switch ev.Input.Action {
-		case sim.Join:
-			ev.Input.Name = r.Str("name", sim.MaxNameLen)
-		case sim.SpawnAt:
-			ev.Input.X = int32(r.Int("x", 0, sim.MaxMapSize-1))
-			ev.Input.Y = int32(r.Int("y", 0, sim.MaxMapSize-1))
-		case sim.MoveStart, sim.StrafeStart, sim.RotateStart:
-			ev.Input.Value = int32(r.Int("value", math.MinInt32, math.MaxInt32))
-		}
+		protocol.ReadArgs(r, &ev.Input)
 		seq := int64(seqs[ev.Input.Player]) + seqDelta
 		if r.Err() == nil && (seq < 0 || seq > math.MaxUint32) {
 			r.Fail("seq %d out of range", seq)

@@ -213,7 +213,7 @@ func dumpChunk(t *testing.T, p *dumper, raw []byte, c *ChunkContent) {
 	n := 0
 	for _, f := range c.Frames {
 		for _, ev := range f.Events {
-			n += 4 + argCount(ev.Input.Action)
+			n += 4 + len(protocol.ActionArgs(ev.Input.Action))
 		}
 	}
 	take(1, fmt.Sprintf("array of %d values: the events", n), func() { r.ArrayLen("", 0, 1<<20) })
@@ -237,16 +237,12 @@ func dumpChunk(t *testing.T, p *dumper, raw []byte, c *ChunkContent) {
 				r.Int("", 0, 1<<32)
 				r.Int("", -1<<32, 1<<32)
 				r.Int("", 0, 255)
-				switch argCount(in.Action) {
-				case 1:
-					if in.Action == sim.Join {
+				for _, g := range protocol.ActionArgs(in.Action) {
+					if g == protocol.ArgName {
 						r.Str("", 99)
 					} else {
 						r.Int("", -1<<32, 1<<32)
 					}
-				case 2:
-					r.Int("", -1<<32, 1<<32)
-					r.Int("", -1<<32, 1<<32)
 				}
 			})
 			last, seqs[in.Player] = f.Tick, ev.Seq

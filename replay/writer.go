@@ -253,14 +253,13 @@ func (w *Writer) Append(f *protocol.Frame, world *sim.World) error {
 	}
 	for i := range f.Events {
 		in := &f.Events[i].Input
-		switch {
-		case in.Player == 0 || in.Action < sim.Join || in.Action > sim.Fire:
-			return fmt.Errorf("replay: tick %d: event %d: invalid player %d or action %d", f.Tick, i, in.Player, in.Action)
-		case in.Action == sim.Join && len(in.Name) > sim.MaxNameLen:
-			return fmt.Errorf("replay: tick %d: event %d: name of %d bytes", f.Tick, i, len(in.Name))
-		case in.Action == sim.SpawnAt && (in.X < 0 || in.Y < 0 || in.X >= sim.MaxMapSize || in.Y >= sim.MaxMapSize):
-			return fmt.Errorf("replay: tick %d: event %d: spawn tile (%d,%d) outside any map", f.Tick, i, in.X, in.Y)
-		case in.Action == sim.Join:
+		if in.Player == 0 {
+			return fmt.Errorf("replay: tick %d: event %d: player 0", f.Tick, i)
+		}
+		if err := protocol.CheckAction(in); err != nil {
+			return fmt.Errorf("replay: tick %d: event %d: %w", f.Tick, i, err)
+		}
+		if in.Action == sim.Join {
 			w.addPlayer(in.Player, in.Name)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/skirmishgg/skirmish/assets"
+	"github.com/skirmishgg/skirmish/protocol"
 	"github.com/skirmishgg/skirmish/replay"
 	"github.com/skirmishgg/skirmish/replay/projection"
 	"github.com/skirmishgg/skirmish/replay/synth"
@@ -254,19 +255,16 @@ func runDump(c *cli, args []string) error {
 			line = append(line, `,"action":"`...)
 			line = append(line, in.Action.String()...)
 			line = append(line, '"')
-			switch in.Action {
-			case sim.Join:
-				name, _ := json.Marshal(in.Name)
-				line = append(line, `,"name":`...)
-				line = append(line, name...)
-			case sim.SpawnAt:
-				line = append(line, `,"x":`...)
-				line = strconv.AppendInt(line, int64(in.X), 10)
-				line = append(line, `,"y":`...)
-				line = strconv.AppendInt(line, int64(in.Y), 10)
-			case sim.MoveStart, sim.StrafeStart, sim.RotateStart:
-				line = append(line, `,"value":`...)
-				line = strconv.AppendInt(line, int64(in.Value), 10)
+			for _, g := range protocol.ActionArgs(in.Action) {
+				line = append(line, `,"`...)
+				line = append(line, g.String()...)
+				line = append(line, `":`...)
+				if g == protocol.ArgName {
+					name, _ := json.Marshal(in.Name)
+					line = append(line, name...)
+				} else {
+					line = strconv.AppendInt(line, g.Int(&in), 10)
+				}
 			}
 			line = append(line, "}\n"...)
 			if _, err := out.Write(line); err != nil {
