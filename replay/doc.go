@@ -24,11 +24,10 @@
 // recovers every complete chunk. Info summarizes; Frames iterates over the
 // events; Seek returns the world at any tick (the keyframe at or before it,
 // restored, then fast-forwarded); Cursor steps forward and backward for
-// playback; Play replays the whole log for projections such as
-// ComputeStats; Verify re-simulates and checks every recorded hash. A Reader
-// is safe for concurrent use. TickAnalyzer works out what each tick did
-// (shots, hits, kills, distance), for ComputeStats and for the read models
-// of package replay/projection.
+// playback; Play replays the whole log; Verify re-simulates and checks
+// every recorded hash. A Reader is safe for concurrent use. TickAnalyzer
+// works out what each tick did (shots, hits, kills, distance), for the read
+// models of package replay/projection, which count it (MatchStats).
 //
 // Live: Follow tails a file that is being written and yields each chunk as
 // it is sealed, with its exact bytes; a spectator reads the same bytes,

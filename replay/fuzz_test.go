@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skirmishgg/skirmish/protocol"
 	"github.com/skirmishgg/skirmish/replay"
+	"github.com/skirmishgg/skirmish/sim"
 )
 
 // fuzzSeeds are small real replays: whole, without footer, and cut short.
@@ -49,7 +51,7 @@ func FuzzOpen(f *testing.F) {
 			}
 		}
 		_ = r.Verify(nil)
-		_, _ = replay.ComputeStats(r, nil)
+		analyze(r)
 	})
 }
 
@@ -70,5 +72,20 @@ func FuzzStreamReader(f *testing.F) {
 				return
 			}
 		}
+	})
+}
+
+// analyze runs a TickAnalyzer over every tick of r that plays.
+func analyze(r *replay.Reader) {
+	w0, err := r.Seek(r.Info().FirstTick)
+	if err != nil {
+		return
+	}
+	prev := w0.Clone()
+	var an replay.TickAnalyzer
+	_ = r.Play(func(f *protocol.Frame, w *sim.World) error {
+		an.Analyze(prev, f, w)
+		prev.CopyFrom(w)
+		return nil
 	})
 }

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/skirmishgg/skirmish/protocol"
 	"github.com/skirmishgg/skirmish/replay"
+	"github.com/skirmishgg/skirmish/replay/projection"
 	"github.com/skirmishgg/skirmish/replay/synth"
 	"github.com/skirmishgg/skirmish/sim"
 )
@@ -92,13 +95,20 @@ func goldenOf(t *testing.T, path string) goldenHashes {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := replay.ComputeStats(r, nil)
-	if err != nil {
+	// The players' counts as the read models make them, in the order of
+	// their names (the bots join in that order).
+	sums := projection.NewSummaries()
+	if err := projection.PlayFile(path, nil, sums); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range st.Players {
-		g.Players = append(g.Players, goldenStat{p.Name, p.Kills, p.Deaths, p.Shots, p.Hits})
+	sum, ok := sums.View().Get(projection.ReplayID(path))
+	if !ok {
+		t.Fatalf("%s: no summary", path)
 	}
+	for _, p := range sum.Players {
+		g.Players = append(g.Players, goldenStat{p.Name, int(p.Kills), int(p.Deaths), int(p.Shots), int(p.Hits)})
+	}
+	slices.SortFunc(g.Players, func(a, b goldenStat) int { return strings.Compare(a.Name, b.Name) })
 	return g
 }
 

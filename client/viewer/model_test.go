@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/skirmishgg/skirmish/replay"
+	"github.com/skirmishgg/skirmish/replay/projection"
 	"github.com/skirmishgg/skirmish/sim"
 )
 
@@ -267,17 +268,21 @@ func TestModelCameras(t *testing.T) {
 }
 
 // TestModelIndex: the kill index finds the recording's kills (as many as
-// the stats projection counts), the timeline shows them, and the kill feed
-// shows the latest at the playhead.
+// the read models count), the timeline shows them, and the kill feed shows
+// the latest at the playhead.
 func TestModelIndex(t *testing.T) {
 	t.Parallel()
 	r := openGolden(t)
-	st, err := replay.ComputeStats(openGolden(t), nil)
-	if err != nil {
+	sums := projection.NewSummaries()
+	if err := projection.PlayFile(goldenPath, nil, sums); err != nil {
 		t.Fatal(err)
 	}
+	sum, ok := sums.View().Get(projection.ReplayID(goldenPath))
+	if !ok {
+		t.Fatal("no summary of the golden replay")
+	}
 	total := 0
-	for _, p := range st.Players {
+	for _, p := range sum.Players {
 		total += int(p.Kills)
 	}
 	d := newDriver(t, r, Options{Start: 0, Seek: true, Paused: true})

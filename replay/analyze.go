@@ -2,107 +2,16 @@ package replay
 
 import (
 	"math"
-	"time"
 
 	"github.com/skirmishgg/skirmish/protocol"
 	"github.com/skirmishgg/skirmish/sim"
 )
 
-// PlayerStats is what one player did during a recording.
-type PlayerStats struct {
-	ID     sim.PlayerID `json:"id"`
-	Name   string       `json:"name"`
-	Kills  int          `json:"kills"`
-	Deaths int          `json:"deaths"`
-	Shots  int          `json:"shots"` // accepted fire commands
-	Hits   int          `json:"hits"`  // shots that damaged another player
-	// Distance is the ground covered while alive, in tiles.
-	Distance float64 `json:"distance"`
-	// Alive is the time spent alive.
-	Alive time.Duration `json:"alive_ns"`
-}
-
-// Stats is the stats projection of a recording: one entry per player, in
-// order of first appearance.
-type Stats struct {
-	Ticks   uint32        `json:"ticks"`
-	Players []PlayerStats `json:"players"`
-}
-
-// StatsProjection builds Stats from a recording, one tick at a time: give it
-// the world the recording starts from, then every frame with the world after
-// it (Reader.Play's callback has that shape). It is not safe for concurrent
-// use.
-//
-// Kills and deaths are the world's own counters (their change over the
-// recording). Shots, hits and distance are as TickAnalyzer works them out.
-// Package replay/projection builds its read models on the same analysis.
-type StatsProjection struct {
-	prev    *sim.World // the world before the tick being applied
-	an      TickAnalyzer
-	players []PlayerStats
-	byID    map[sim.PlayerID]int
-	ticks   uint32
-	alive   []int64 // ticks alive of each player
-}
-
-// NewStatsProjection starts a projection from the world w (which it copies).
-func NewStatsProjection(w *sim.World) *StatsProjection {
-	p := &StatsProjection{prev: w.Clone(), byID: map[sim.PlayerID]int{}}
-	for i := range w.Players {
-		p.player(w.Players[i].ID, w.Players[i].Name)
-	}
-	return p
-}
-
-func (p *StatsProjection) player(id sim.PlayerID, name string) *PlayerStats {
-	if i, ok := p.byID[id]; ok {
-		if name != "" {
-			p.players[i].Name = name
-		}
-		return &p.players[i]
-	}
-	p.byID[id] = len(p.players)
-	p.players = append(p.players, PlayerStats{ID: id, Name: name})
-	p.alive = append(p.alive, 0)
-	return &p.players[len(p.players)-1]
-}
-
-// Apply takes the frame of the next tick and the world after it.
-func (p *StatsProjection) Apply(f *protocol.Frame, w *sim.World) {
-	p.ticks++
-	t := p.an.Analyze(p.prev, f, w)
-	for _, in := range t.Accepted {
-		switch in.Action {
-		case sim.Join:
-			p.player(in.Player, in.Name)
-		case sim.Fire:
-			p.player(in.Player, "").Shots++
-		}
-	}
-	for _, h := range t.Hits {
-		p.player(h.Shooter, "").Hits++
-	}
-	for i := range w.Players {
-		q, d := &w.Players[i], &t.Players[i]
-		s := p.player(q.ID, q.Name)
-		s.Kills += int(d.Kills)
-		s.Deaths += int(d.Deaths)
-		if q.Alive {
-			p.alive[p.byID[q.ID]]++
-			if d.DX != 0 || d.DY != 0 {
-				s.Distance += math.Hypot(float64(d.DX), float64(d.DY)) / sim.Unit
-			}
-		}
-	}
-	p.prev.CopyFrom(w)
-}
-
 // TickAnalyzer works out what one tick of a recording did, from the world
 // before it, its frame and the world after it: which inputs the world
 // accepted, who fired, which shots hit whom, how far each player walked and
-// how their kill and death counters changed. StatsProjection and the read
-// models of package replay/projection count what it reports. The zero value
+// how their kill and death counters changed. The read models of package
+// replay/projection count what it reports. The zero value
 // is ready to use; it keeps scratch space from one call to the next and is
 // not safe for concurrent use.
 //
@@ -254,39 +163,4 @@ func segmentDist(x, y, dx, dy, px, py float64) float64 {
 		t = max(0, min(1, ((px-x)*dx+(py-y)*dy)/l))
 	}
 	return math.Hypot(x+t*dx-px, y+t*dy-py)
-}
-
-// Stats returns the stats so far. The slice is the caller's.
-func (p *StatsProjection) Stats() Stats {
-	s := Stats{Ticks: p.ticks, Players: append([]PlayerStats(nil), p.players...)}
-	for i := range s.Players {
-		s.Players[i].Alive = time.Duration(p.alive[i]) * time.Second / time.Duration(p.prev.TickRate)
-	}
-	return s
-}
-
-// ComputeStats replays r and returns its stats projection. progress, if not
-// nil, is called now and then with the ticks done and the total.
-func ComputeStats(r *Reader, progress func(done, total uint32)) (Stats, error) {
-	in := r.Info()
-	if in.Chunks == 0 {
-		return Stats{}, nil
-	}
-	w0, err := r.Seek(in.FirstTick)
-	if err != nil {
-		return Stats{}, err
-	}
-	p := NewStatsProjection(w0)
-	every := max(in.Ticks/200, 1)
-	err = r.Play(func(f *protocol.Frame, w *sim.World) error {
-		p.Apply(f, w)
-		if progress != nil && ((w.Tick-in.FirstTick)%every == 0 || w.Tick == in.LastTick) {
-			progress(w.Tick-in.FirstTick, in.Ticks)
-		}
-		return nil
-	})
-	if err != nil {
-		return Stats{}, err
-	}
-	return p.Stats(), nil
 }
