@@ -47,6 +47,9 @@ var rules = []rule{
 	{pkgs: "replay/synth", only: []string{"sim/...", "protocol/...", "replay"}},
 	{pkgs: "server", only: []string{"sim", "protocol/...", "replay/projection", "replay", "assets"}},
 	{pkgs: "client/...", not: []string{"server/...", "cmd/..."}},
+	// Watching shares what it draws with playing (client/scene), not the
+	// live-play stack.
+	{pkgs: "client/viewer", not: []string{"client/link", "client/session", "client/predict", "client/game"}},
 	{pkgs: "cmd/...", not: []string{}},
 }
 

@@ -12,8 +12,8 @@
 //	             replay/projection: read models; replay/synth: synthetic matches
 //	server       matches, sessions, HTTP API, metrics, replay writing
 //	assets       embedded maps
-//	client       session, predict, link, game (play), viewer (watch), bots,
-//	             and ui (Ebiten)
+//	client       session, predict, link, game (play), scene (what play and
+//	             watch both draw), viewer (watch), bots, and ui (Ebiten)
 //	cmd          skirmish, skirmishd, skirmish-bots, skirmish-replay, ...;
 //	             cmd/internal: the practice server, the user's directories
 //
@@ -23,9 +23,12 @@
 // protocol imports sim; replay imports sim and protocol; server imports
 // those, replay/projection and assets. The client tree never imports
 // server: the practice server that runs inside the desktop client
-// (cmd/internal/practice) lives under cmd, which may import anything. Only
-// client/ui and cmd/skirmish depend on Ebiten, directly or not, so that the
-// server, the bots and the replay tool build without cgo or X11.
+// (cmd/internal/practice) lives under cmd, which may import anything.
+// client/viewer (watch) does not depend on the live-play stack (client/link,
+// client/session, client/predict, client/game): what play and watch share is
+// client/scene. Only client/ui and cmd/skirmish depend on Ebiten, directly
+// or not, so that the server, the bots and the replay tool build without cgo
+// or X11.
 //
 // The rule is about what each package builds into. Tests may reach across
 // it to run real components together (a client package's test starts a real

@@ -6,7 +6,8 @@
 // A Model follows one link (package client/link). Each Update it takes the
 // link's updates (confirmed frames, resets, rejects, notices), feeds them to
 // the predictor (package client/predict), to the history that other players
-// are interpolated from, to the effects and to the kill feed; then it steps
+// are interpolated from, to the effects and to the kill feed (those three
+// are package client/scene's, shared with the replay viewer); then it steps
 // the predicted world to the present, turns the keys held into commands
 // (Controls), sends them and predicts them at once.
 //
@@ -17,13 +18,10 @@
 //   - Controls: held keys to start/stop commands; fire while the weapon
 //     allows; spawn at the spawn point farthest from opponents.
 //   - Timeline: a smooth, monotonic estimate of the server's clock.
-//   - History and Delay: other players drawn between the last confirmed
-//     ticks, a render delay that adapts to the network's jitter.
-//   - Effects: hits, deaths, spawns, shots and impacts found by comparing
-//     consecutive confirmed worlds.
-//   - Feed: the kill feed; Scores: the scoreboard's order.
-//   - Camera: world units to screen pixels, following the player; the
-//     replay viewer's cameras also zoom and turn it.
+//   - Delay: the render delay of other players, adapted to the network's
+//     jitter.
+//   - Scores: the scoreboard's order.
+//   - View: what to draw now, in world units.
 //
 // A Model is not safe for concurrent use: the game loop owns it.
 package game

@@ -1,13 +1,13 @@
 package game
 
 import (
-	"math"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/skirmishgg/skirmish/client/link"
+	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/sim"
 )
 
@@ -183,85 +183,23 @@ func TestControlsRespawn(t *testing.T) {
 	}
 }
 
-func TestCamera(t *testing.T) {
+// TestScores: the scoreboard ranks by kills, then fewest deaths, then name,
+// and marks the own player.
+func TestScores(t *testing.T) {
 	t.Parallel()
-	small := parseMap(t, openMap) // 20×20 tiles
-	// A screen wider than the map centres it across, and follows the
-	// point up and down.
-	c := Follow(small, 1920, 1080, 0, 10*sim.Unit)
-	if tile := c.Scale * sim.Unit; tile != math.Round(1080.0/ViewTiles) {
-		t.Errorf("tile %.1f px, want %.0f", tile, math.Round(1080.0/ViewTiles))
-	}
-	if cx, cy := c.ToScreen(10*sim.Unit, 10*sim.Unit); cx != 960 || cy != 540 {
-		t.Errorf("map centre drawn at %.0f,%.0f, want the screen centre", cx, cy)
-	}
-	// A small screen follows the point, up to half a tile past the edge.
-	c = Follow(small, 400, 400, 10*sim.Unit, 10*sim.Unit)
-	if sx, sy := c.ToScreen(10*sim.Unit, 10*sim.Unit); sx != 200 || sy != 200 {
-		t.Errorf("followed point at %.0f,%.0f, want 200,200", sx, sy)
-	}
-	c = Follow(small, 400, 400, 0, 0)
-	if sx, sy := c.ToScreen(-sim.Unit/2, -sim.Unit/2); math.Abs(sx) > 1e-9 || math.Abs(sy) > 1e-9 {
-		t.Errorf("corner view: the point half a tile past the edge at %.1f,%.1f, want 0,0", sx, sy)
-	}
-	x, y := c.ToWorld(c.ToScreen(12345, 6789))
-	if math.Abs(x-12345) > 1e-6 || math.Abs(y-6789) > 1e-6 {
-		t.Errorf("ToWorld(ToScreen) = %.3f,%.3f", x, y)
-	}
-	if x0, y0, _, _ := c.TileRange(); x0 != -1 || y0 != -1 {
-		t.Errorf("tile range starts at %d,%d, want -1,-1", x0, y0)
-	}
-	// A tiny window keeps tiles readable.
-	if tile := TilePixels(160, 120); tile != MinTilePixels {
-		t.Errorf("tile on a tiny screen %.0f px, want %d", tile, MinTilePixels)
-	}
-}
-
-// TestFeedAndEffects plays a duel in a real world: the kill is paired with
-// its killer, and the hits, the death and the impacts become effects.
-func TestFeedAndEffects(t *testing.T) {
-	t.Parallel()
-	w, _ := sim.NewWorld(parseMap(t, openMap), 60)
-	sim.Step(w, []sim.Input{
-		{Player: 1, Action: sim.Join, Name: "ann"}, {Player: 1, Action: sim.SpawnAt, X: 2, Y: 9},
-		{Player: 2, Action: sim.Join, Name: "bob"}, {Player: 2, Action: sim.SpawnAt, X: 10, Y: 9},
-		{Player: 3, Action: sim.Join, Name: "cy"}, {Player: 3, Action: sim.SpawnAt, X: 17, Y: 17},
-	})
-	var feed Feed
-	var fx Effects
-	prev := w.Clone()
-	kinds := map[EffectKind]int{}
-	fired := 0
-	for i := 0; i < 600 && w.Player(2).Alive; i++ {
-		var in []sim.Input
-		if w.Player(1).Cooldown == 0 {
-			in = append(in, sim.Input{Player: 1, Action: sim.Fire}) // ann faces bob
-			fired++
-		}
-		sim.Step(w, in)
-		fx.Observe(prev, w, 0)
-		feed.Observe(prev, w)
-		prev.CopyFrom(w)
-	}
-	if w.Player(2).Alive {
-		t.Fatal("bob survived")
-	}
-	for _, e := range fx.List() {
-		kinds[e.Kind]++
-	}
-	if kinds[EffectHit] != 3 || kinds[EffectDeath] != 1 || kinds[EffectShot] != fired || kinds[EffectImpact] != 4 {
-		t.Errorf("effects %v; want 3 hits, a death, %d shots, 4 impacts", kinds, fired)
-	}
-	kills := feed.Recent(float64(w.Tick), 60, nil)
-	if len(kills) != 1 || kills[0].Killer != "ann" || kills[0].Victim != "bob" {
-		t.Errorf("feed %+v, want ann killed bob", kills)
-	}
-	if k := feed.Recent(float64(w.Tick)+FeedSeconds*60+1, 60, nil); len(k) != 0 {
-		t.Errorf("feed after %d s: %+v, want empty", FeedSeconds, k)
-	}
+	w := &sim.World{Players: []sim.Player{
+		{ID: 1, Name: "bob", Kills: 0, Deaths: 1},
+		{ID: 2, Name: "ann", Kills: 1},
+		{ID: 3, Name: "cy"},
+		{ID: 4, Name: "al"},
+	}}
 	scores := Scores(w, 3, nil)
-	if names := []string{scores[0].Name, scores[1].Name, scores[2].Name}; !slices.Equal(names, []string{"ann", "cy", "bob"}) || !scores[1].Me {
-		t.Errorf("scoreboard %+v, want ann, cy (me), bob", scores)
+	var names []string
+	for _, s := range scores {
+		names = append(names, s.Name)
+	}
+	if !slices.Equal(names, []string{"ann", "al", "cy", "bob"}) || !scores[2].Me || scores[0].Me {
+		t.Errorf("scoreboard %+v, want ann, al, cy (me), bob", scores)
 	}
 }
 
@@ -277,7 +215,7 @@ func TestModelPlays(t *testing.T) {
 		t.Fatal(err)
 	}
 	var held Keys
-	var drawn []Body
+	var drawn []scene.Body
 	sawShot := false
 	play(c, m, 0, 8_000, func(f int) Keys { held = sc.Apply(f, held); return held }, func(now time.Time, ms int) {
 		v := m.View(now)
@@ -285,7 +223,7 @@ func TestModelPlays(t *testing.T) {
 			drawn = append(drawn, *v.Self)
 		}
 		for _, e := range v.Effects {
-			sawShot = sawShot || e.Kind == EffectShot && e.Player == 1
+			sawShot = sawShot || e.Kind == scene.EffectShot && e.Player == 1
 		}
 	})
 	if len(drawn) == 0 {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/sim"
 )
 
@@ -42,10 +43,10 @@ func TestOthersDrawnSmoothly(t *testing.T) {
 			m := New(c, Options{NoAutoSpawn: true})
 			want := float64(sim.MaxMoveSpeed) / 60 // units per frame
 			var steps []float64
-			var last *Body
+			var last *scene.Body
 			play(c, m, 0, 12_000, nil, func(now time.Time, ms int) {
 				v := m.View(now)
-				var b *Body
+				var b *scene.Body
 				for i := range v.Bodies {
 					if v.Bodies[i].ID == 2 {
 						b = &v.Bodies[i]

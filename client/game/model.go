@@ -7,6 +7,7 @@ import (
 
 	"github.com/skirmishgg/skirmish/client/link"
 	"github.com/skirmishgg/skirmish/client/predict"
+	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/protocol"
 	"github.com/skirmishgg/skirmish/sim"
 )
@@ -62,13 +63,13 @@ type Model struct {
 	spawnOnce bool // the first automatic spawn is still to come
 
 	pred     *predict.Predictor
-	history  History
+	history  scene.History
 	delay    Delay
 	timeline Timeline
 	controls Controls
 	smooth   predict.Smoother
-	effects  Effects
-	feed     Feed
+	effects  scene.Effects
+	feed     scene.Feed
 
 	status      link.Status
 	lastTarget  uint32
@@ -140,7 +141,7 @@ func (m *Model) Update(now time.Time, keys Keys) {
 		m.pred.Issue(seq, in)
 		if in.Action == sim.Fire {
 			if self := m.pred.World().Player(m.me); self != nil {
-				m.effects.Add(Effect{Kind: EffectShot, Own: true, Tick: float64(m.pred.World().Tick),
+				m.effects.Add(scene.Effect{Kind: scene.EffectShot, Own: true, Tick: float64(m.pred.World().Tick),
 					X: float64(self.X), Y: float64(self.Y), Heading: float64(self.Heading), Player: m.me})
 			}
 		}
@@ -187,9 +188,7 @@ func (m *Model) apply(u *link.Update, now time.Time) {
 		}
 		prev := m.pred.Confirmed()
 		m.effects.Observe(prev, u.World, m.me)
-		before := len(m.feed.kills)
-		m.feed.Observe(prev, u.World)
-		for _, k := range m.feed.kills[min(before, len(m.feed.kills)):] {
+		for _, k := range m.feed.Observe(prev, u.World) {
 			if k.VictimID == m.me {
 				m.killer = k.Killer
 			}

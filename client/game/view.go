@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/skirmishgg/skirmish/client/link"
+	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/sim"
 )
 
@@ -18,27 +19,18 @@ type View struct {
 	Me     sim.PlayerID
 	// Self is the own player as drawn (predicted, smoothed), or nil while
 	// the player is not in the world.
-	Self *Body
+	Self *scene.Body
 	// Bodies are the players to draw: the others interpolated, and Self.
-	Bodies  []Body
-	Shots   []Shot
-	Effects []EffectView
-	Kills   []Kill
+	Bodies  []scene.Body
+	Shots   []scene.Shot
+	Effects []scene.EffectView
+	Kills   []scene.Kill
 	Scores  []Score
 	Notices []string
 	// FocusX, FocusY is the point the camera follows: the own player, or
 	// the middle of the map.
 	FocusX, FocusY float64
 	HUD            HUD
-}
-
-// EffectView is an effect to draw now.
-type EffectView struct {
-	Kind     EffectKind
-	X, Y     float64
-	Heading  float64
-	Progress float64 // 0 to 1
-	Player   sim.PlayerID
 }
 
 // HUD holds the numbers of the heads-up display.
@@ -114,7 +106,7 @@ func (m *Model) View(now time.Time) *View {
 	own := m.ownTime(now)
 	f := own - float64(w.Tick) + 1 // 0..1 from the tick before to this one
 	if self, prev := m.pred.Self(); self != nil {
-		b := Body{ID: self.ID, Name: self.Name, X: float64(self.X), Y: float64(self.Y),
+		b := scene.Body{ID: self.ID, Name: self.Name, X: float64(self.X), Y: float64(self.Y),
 			Heading: float64(self.Heading), Alive: self.Alive, Health: self.Health, Me: true}
 		if prev != nil && prev.Alive == self.Alive {
 			b.X = float64(prev.X) + f*float64(self.X-prev.X)
@@ -130,7 +122,7 @@ func (m *Model) View(now time.Time) *View {
 	// Own shots, predicted, drawn on the own player's time.
 	for i := range w.Projectiles {
 		if p := &w.Projectiles[i]; p.Owner == m.me {
-			v.Shots = appendShot(v.Shots, p, w.TickRate, 1-f)
+			v.Shots = scene.AppendShot(v.Shots, p, w.TickRate, 1-f)
 		}
 	}
 
@@ -143,12 +135,12 @@ func (m *Model) View(now time.Time) *View {
 		if p < 0 || p > 1 {
 			continue
 		}
-		ev := EffectView{Kind: e.Kind, X: e.X, Y: e.Y, Heading: e.Heading, Progress: p, Player: e.Player}
-		if e.Kind == EffectHit || e.Kind == EffectSpawn || (e.Kind == EffectShot && e.Own) {
+		ev := scene.EffectView{Kind: e.Kind, X: e.X, Y: e.Y, Heading: e.Heading, Progress: p, Player: e.Player}
+		if e.Kind == scene.EffectHit || e.Kind == scene.EffectSpawn || (e.Kind == scene.EffectShot && e.Own) {
 			for i := range v.Bodies {
 				if v.Bodies[i].ID == e.Player {
 					ev.X, ev.Y = v.Bodies[i].X, v.Bodies[i].Y
-					if e.Kind == EffectShot {
+					if e.Kind == scene.EffectShot {
 						ev.Heading = v.Bodies[i].Heading
 					}
 				}

@@ -10,6 +10,7 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/text/v2"
 	"github.com/skirmishgg/skirmish/client/game"
+	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/sim"
 )
 
@@ -19,7 +20,7 @@ func (g *Game) draw(screen *ebiten.Image, v *game.View) {
 	if v.Phase == game.PhaseConnecting || v.Map == nil {
 		g.drawConnecting(screen, v)
 	} else {
-		cam := game.Follow(v.Map, float64(g.w), float64(g.h), v.FocusX, v.FocusY)
+		cam := scene.Follow(v.Map, float64(g.w), float64(g.h), v.FocusX, v.FocusY)
 		g.drawWorld(screen, v.Map, v.Bodies, v.Shots, v.Effects, &cam)
 		g.drawHUD(screen, v)
 		if g.scores {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/text/v2"
-	"github.com/skirmishgg/skirmish/client/game"
+	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/sim"
 )
 
@@ -36,7 +36,7 @@ func newPainter(width, height int) (painter, error) {
 	if err != nil {
 		return painter{}, fmt.Errorf("ui: fonts: %w", err)
 	}
-	return painter{art: newSprites(int(game.TilePixels(float64(width), float64(height)))), fonts: f}, nil
+	return painter{art: newSprites(int(scene.TilePixels(float64(width), float64(height)))), fonts: f}, nil
 }
 
 // resize notes the screen's size.
@@ -49,7 +49,7 @@ func (p *painter) resize(screen *ebiten.Image) {
 // drawWorld draws map m, the shots, the players and the effects as cam
 // sees them. Bodies marked Me (the own player, or the one a spectator
 // follows) are drawn last, with a ring.
-func (p *painter) drawWorld(screen *ebiten.Image, m *sim.Map, bodies []game.Body, shots []game.Shot, effects []game.EffectView, cam *game.Camera) {
+func (p *painter) drawWorld(screen *ebiten.Image, m *sim.Map, bodies []scene.Body, shots []scene.Shot, effects []scene.EffectView, cam *scene.Camera) {
 	tile := cam.Scale * sim.Unit
 	if st := p.spriteTile(tile); p.art == nil || p.art.tile != st {
 		if p.art != nil {
@@ -151,7 +151,7 @@ func (p *painter) rect(dst *ebiten.Image, x, y, w, h float64, c color.Color) {
 
 func radians(heading float64) float64 { return heading * 2 * math.Pi / sim.FullTurn }
 
-func (p *painter) drawBody(screen *ebiten.Image, cam *game.Camera, b *game.Body) {
+func (p *painter) drawBody(screen *ebiten.Image, cam *scene.Camera, b *scene.Body) {
 	x, y := cam.ToScreen(b.X, b.Y)
 	tile := cam.Scale * sim.Unit
 	size := sim.PlayerRadius * cam.Scale / bodyShare
@@ -167,7 +167,7 @@ func (p *painter) drawBody(screen *ebiten.Image, cam *game.Camera, b *game.Body)
 
 // drawLabel draws a player's health bar above it (pass 0) or its name
 // above that (pass 1).
-func (p *painter) drawLabel(screen *ebiten.Image, cam *game.Camera, b *game.Body, pass int) {
+func (p *painter) drawLabel(screen *ebiten.Image, cam *scene.Camera, b *scene.Body, pass int) {
 	x, y := cam.ToScreen(b.X, b.Y)
 	tile := cam.Scale * sim.Unit
 	barW, barH := 0.9*tile, math.Max(3, math.Round(0.09*tile))
@@ -189,7 +189,7 @@ func (p *painter) drawLabel(screen *ebiten.Image, cam *game.Camera, b *game.Body
 	p.rect(screen, x-barW/2, barY, barW*frac, barH, hc)
 }
 
-func (p *painter) drawShot(screen *ebiten.Image, cam *game.Camera, s *game.Shot) {
+func (p *painter) drawShot(screen *ebiten.Image, cam *scene.Camera, s *scene.Shot) {
 	if !cam.Visible(s.X, s.Y, sim.Unit) {
 		return
 	}
@@ -206,7 +206,7 @@ func (p *painter) drawShot(screen *ebiten.Image, cam *game.Camera, s *game.Shot)
 // the picture does not flicker.
 var sparkAngles = [...]float64{0.3, 1.1, 1.9, 2.6, 3.4, 4.0, 4.9, 5.7}
 
-func (p *painter) drawEffect(screen *ebiten.Image, cam *game.Camera, e *game.EffectView) {
+func (p *painter) drawEffect(screen *ebiten.Image, cam *scene.Camera, e *scene.EffectView) {
 	if !cam.Visible(e.X, e.Y, 3*sim.Unit) {
 		return
 	}
@@ -215,11 +215,11 @@ func (p *painter) drawEffect(screen *ebiten.Image, cam *game.Camera, e *game.Eff
 	pr := e.Progress
 	fade := float32(1 - pr)
 	switch e.Kind {
-	case game.EffectHit:
+	case scene.EffectHit:
 		r := (0.45 + 0.5*pr) * tile
 		p.sprite(screen, p.art.ring, x, y, 0, 2*r, color.RGBA{0xff, 0x80, 0x70, 0xff}, fade)
 		p.sprite(screen, p.art.glow, x, y, 0, 0.9*tile, color.RGBA{0xff, 0xe0, 0xd0, 0xff}, 0.6*fade)
-	case game.EffectDeath:
+	case scene.EffectDeath:
 		col := PlayerColor(e.Player)
 		p.sprite(screen, p.art.glow, x, y, 0, (0.8+2.2*pr)*tile, col, fade)
 		p.sprite(screen, p.art.glow, x, y, 0, (0.5+0.6*pr)*tile, color.White, fade*fade)
@@ -228,17 +228,17 @@ func (p *painter) drawEffect(screen *ebiten.Image, cam *game.Camera, e *game.Eff
 			d := (0.2 + 1.3*math.Sqrt(pr)) * tile
 			p.sprite(screen, p.art.glow, x+d*math.Cos(ang), y+d*math.Sin(ang), 0, 0.22*tile, col, fade)
 		}
-	case game.EffectSpawn:
+	case scene.EffectSpawn:
 		col := PlayerColor(e.Player)
 		r := (1.6 - 1.1*pr) * tile
 		p.sprite(screen, p.art.ring, x, y, 0, 2*r, col, fade)
 		p.sprite(screen, p.art.glow, x, y, 0, 1.2*tile, col, 0.5*fade)
-	case game.EffectShot:
+	case scene.EffectShot:
 		a := radians(e.Heading) + cam.Angle
 		d := sim.PlayerRadius*1.45*cam.Scale + 0.05*tile
 		mx, my := x+d*math.Cos(a), y+d*math.Sin(a)
 		p.sprite(screen, p.art.glow, mx, my, 0, (0.55-0.25*pr)*tile, color.RGBA{0xff, 0xe7, 0x9a, 0xff}, fade)
-	case game.EffectImpact:
+	case scene.EffectImpact:
 		p.sprite(screen, p.art.glow, x, y, 0, (0.35+0.35*pr)*tile, color.RGBA{0xff, 0xd2, 0x8a, 0xff}, fade)
 		back := radians(e.Heading) + cam.Angle + math.Pi
 		for i, ang := range sparkAngles[:5] {
@@ -269,7 +269,7 @@ func (p *painter) shadowText(dst *ebiten.Image, s string, face text.Face, x, y f
 // drawKill draws a kill feed line right-aligned at (x, y) and returns its
 // height: its background in pass 0, the shot icon in pass 1, the names in
 // pass 2.
-func (p *painter) drawKill(screen *ebiten.Image, k *game.Kill, x, y float64, me sim.PlayerID, pass int) float64 {
+func (p *painter) drawKill(screen *ebiten.Image, k *scene.Kill, x, y float64, me sim.PlayerID, pass int) float64 {
 	f := p.fonts.normal
 	s := p.fonts.scale
 	victim := k.Victim

@@ -26,6 +26,7 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
 	"github.com/skirmishgg/skirmish/client/game"
+	"github.com/skirmishgg/skirmish/client/scene"
 )
 
 // Options configures Run. Model is required.
@@ -230,7 +231,7 @@ func (g *Game) Layout(w, h int) (int, int) {
 }
 
 // uiScale is the size of text and HUD relative to a 720-pixel-high screen.
-func uiScale(w, h int) float64 { return game.UIScale(float64(w), float64(h)) }
+func uiScale(w, h int) float64 { return scene.UIScale(float64(w), float64(h)) }
 
 func (g *Game) result() Result {
 	r := Result{Frames: g.frame, Draws: g.draws, MinFPS: g.minFPS}

@@ -11,6 +11,7 @@ import (
 	"github.com/skirmishgg/skirmish/assets"
 	"github.com/skirmishgg/skirmish/client/game"
 	"github.com/skirmishgg/skirmish/client/link"
+	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/sim"
 )
 
@@ -69,7 +70,7 @@ func busyView(t testing.TB, players, shots int) *game.View {
 	}
 	for i := 0; i < players; i++ {
 		p := free[(i*37)%len(free)]
-		v.Bodies = append(v.Bodies, game.Body{ID: sim.PlayerID(i + 1), Name: fmt.Sprintf("player %d", i+1),
+		v.Bodies = append(v.Bodies, scene.Body{ID: sim.PlayerID(i + 1), Name: fmt.Sprintf("player %d", i+1),
 			X: (float64(p[0]) + 0.5) * sim.Unit, Y: (float64(p[1]) + 0.5) * sim.Unit,
 			Heading: float64(i * 5000), Alive: true, Health: int32(100 - i%4*25), Me: i == 0})
 	}
@@ -77,15 +78,15 @@ func busyView(t testing.TB, players, shots int) *game.View {
 	v.FocusX, v.FocusY = v.Self.X, v.Self.Y
 	for i := 0; i < shots; i++ {
 		p := free[(i*53+11)%len(free)]
-		v.Shots = append(v.Shots, game.Shot{X: (float64(p[0]) + 0.3) * sim.Unit, Y: (float64(p[1]) + 0.7) * sim.Unit,
+		v.Shots = append(v.Shots, scene.Shot{X: (float64(p[0]) + 0.3) * sim.Unit, Y: (float64(p[1]) + 0.7) * sim.Unit,
 			Heading: uint16(i * 7919), Owner: sim.PlayerID(i%players + 1)})
 	}
-	for i, k := range []game.EffectKind{game.EffectHit, game.EffectDeath, game.EffectSpawn, game.EffectShot, game.EffectImpact} {
+	for i, k := range []scene.EffectKind{scene.EffectHit, scene.EffectDeath, scene.EffectSpawn, scene.EffectShot, scene.EffectImpact} {
 		b := &v.Bodies[(i*3)%len(v.Bodies)]
-		v.Effects = append(v.Effects, game.EffectView{Kind: k, X: b.X, Y: b.Y, Progress: 0.3, Player: b.ID})
+		v.Effects = append(v.Effects, scene.EffectView{Kind: k, X: b.X, Y: b.Y, Progress: 0.3, Player: b.ID})
 	}
 	for i := 0; i < 4; i++ {
-		v.Kills = append(v.Kills, game.Kill{Killer: v.Bodies[i].Name, KillerID: v.Bodies[i].ID, Victim: v.Bodies[i+1].Name, VictimID: v.Bodies[i+1].ID})
+		v.Kills = append(v.Kills, scene.Kill{Killer: v.Bodies[i].Name, KillerID: v.Bodies[i].ID, Victim: v.Bodies[i+1].Name, VictimID: v.Bodies[i+1].ID})
 	}
 	v.Scores = game.Scores(&sim.World{Map: m}, 1, nil)
 	v.HUD = game.HUD{Tick: 1234, Players: players, InWorld: true, Alive: true, Health: 75, Kills: 3, Deaths: 1, Match: "bench"}
@@ -123,7 +124,7 @@ func TestDrawPlacesThings(t *testing.T) {
 			g.fonts.resize(uiScale(g.w, g.h))
 			g.draw(screen, v)
 			img := pixels(screen)
-			cam := game.Follow(v.Map, float64(g.w), float64(g.h), v.FocusX, v.FocusY)
+			cam := scene.Follow(v.Map, float64(g.w), float64(g.h), v.FocusX, v.FocusY)
 			tile := cam.Scale * sim.Unit
 			for _, b := range v.Bodies {
 				// A little behind the centre, clear of the barrel.

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/skirmishgg/skirmish/client/game"
+	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/sim"
 )
 
@@ -91,10 +91,10 @@ type Cameras struct {
 	seenID    sim.PlayerID
 	sx, sy, h float64
 
-	last   game.Camera // the last camera computed
+	last   scene.Camera // the last camera computed
 	hasCam bool
-	from   game.Camera // the camera a glide starts from
-	left   float64     // how much of the glide is left: 1 at its start, 0 after
+	from   scene.Camera // the camera a glide starts from
+	left   float64      // how much of the glide is left: 1 at its start, 0 after
 }
 
 // Set changes the mode and the player followed.
@@ -135,17 +135,17 @@ func (c *Cameras) zoom() float64 {
 }
 
 // Overview returns the camera that fits map m into the layout's View.
-func Overview(m *sim.Map, l *Layout) game.Camera {
+func Overview(m *sim.Map, l *Layout) scene.Camera {
 	mw, mh := float64(m.Width)*sim.Unit, float64(m.Height)*sim.Unit
 	scale := math.Min(l.View.W/mw, l.View.H/mh)
 	vx, vy := l.View.X+l.View.W/2, l.View.Y+l.View.H/2
-	return game.Camera{Scale: scale, W: l.W, H: l.H,
+	return scene.Camera{Scale: scale, W: l.W, H: l.H,
 		CX: mw/2 - (vx-l.W/2)/scale, CY: mh/2 - (vy-l.H/2)/scale}
 }
 
 // Camera returns the camera for this frame on map m, laid out as l, with
 // the players as drawn.
-func (c *Cameras) Camera(m *sim.Map, l *Layout, bodies []game.Body) game.Camera {
+func (c *Cameras) Camera(m *sim.Map, l *Layout, bodies []scene.Body) scene.Camera {
 	cam := c.target(m, l, bodies)
 	if c.hasCam && c.left > 0 {
 		cam = blendCameras(c.from, cam, smoothstep(1-c.left))
@@ -154,8 +154,8 @@ func (c *Cameras) Camera(m *sim.Map, l *Layout, bodies []game.Body) game.Camera 
 	return cam
 }
 
-func (c *Cameras) target(m *sim.Map, l *Layout, bodies []game.Body) game.Camera {
-	tile := game.TilePixels(l.W, l.H) * c.zoom()
+func (c *Cameras) target(m *sim.Map, l *Layout, bodies []scene.Body) scene.Camera {
+	tile := scene.TilePixels(l.W, l.H) * c.zoom()
 	switch c.Mode {
 	case CameraFollow, CameraPOV:
 		x, y, h, ok := c.follow(bodies)
@@ -163,16 +163,16 @@ func (c *Cameras) target(m *sim.Map, l *Layout, bodies []game.Body) game.Camera 
 			break
 		}
 		if c.Mode == CameraFollow {
-			return game.FollowTiles(m, l.W, l.H, x, y, tile)
+			return scene.FollowTiles(m, l.W, l.H, x, y, tile)
 		}
 		scale := tile / sim.Unit
 		a := h * 2 * math.Pi / sim.FullTurn
 		ahead := povAhead * l.H / scale
-		return game.Camera{Scale: scale, W: l.W, H: l.H,
+		return scene.Camera{Scale: scale, W: l.W, H: l.H,
 			CX: x + ahead*math.Cos(a), CY: y + ahead*math.Sin(a), Angle: -math.Pi/2 - a}
 	case CameraFree:
 		if c.free.scale > 0 {
-			return game.Camera{Scale: c.free.scale, CX: c.free.x, CY: c.free.y, W: l.W, H: l.H}
+			return scene.Camera{Scale: c.free.scale, CX: c.free.x, CY: c.free.y, W: l.W, H: l.H}
 		}
 	}
 	return Overview(m, l)
@@ -180,7 +180,7 @@ func (c *Cameras) target(m *sim.Map, l *Layout, bodies []game.Body) game.Camera 
 
 // follow returns where the target is drawn (its last place while it is
 // dead or gone), and starts a glide when it jumps (a respawn).
-func (c *Cameras) follow(bodies []game.Body) (x, y, h float64, ok bool) {
+func (c *Cameras) follow(bodies []scene.Body) (x, y, h float64, ok bool) {
 	for i := range bodies {
 		b := &bodies[i]
 		if b.ID != c.Target || !b.Alive {
@@ -228,10 +228,10 @@ func (c *Cameras) ZoomAt(m *sim.Map, l *Layout, sx, sy, factor float64) {
 		o := Overview(m, l)
 		c.free.x, c.free.y, c.free.scale = o.CX, o.CY, o.Scale
 	}
-	cam := game.Camera{Scale: c.free.scale, CX: c.free.x, CY: c.free.y, W: l.W, H: l.H}
+	cam := scene.Camera{Scale: c.free.scale, CX: c.free.x, CY: c.free.y, W: l.W, H: l.H}
 	wx, wy := cam.ToWorld(sx, sy)
 	lo := Overview(m, l).Scale / 2
-	hi := 2.0 * game.MaxTilePixels / sim.Unit
+	hi := 2.0 * scene.MaxTilePixels / sim.Unit
 	c.free.scale = math.Max(lo, math.Min(hi, c.free.scale*factor))
 	c.free.x = wx - (sx-l.W/2)/c.free.scale
 	c.free.y = wy - (sy-l.H/2)/c.free.scale
@@ -249,7 +249,7 @@ func smoothstep(t float64) float64 { return t * t * (3 - 2*t) }
 // blendCameras returns the camera fraction t of the way from a to b: the
 // centre in a straight line, the scale geometrically, the angle the short
 // way round.
-func blendCameras(a, b game.Camera, t float64) game.Camera {
+func blendCameras(a, b scene.Camera, t float64) scene.Camera {
 	c := b
 	c.CX = a.CX + t*(b.CX-a.CX)
 	c.CY = a.CY + t*(b.CY-a.CY)

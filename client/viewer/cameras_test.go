@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/skirmishgg/skirmish/assets"
-	"github.com/skirmishgg/skirmish/client/game"
+	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/sim"
 )
 
@@ -79,7 +79,7 @@ func TestFollowAndPOV(t *testing.T) {
 	t.Parallel()
 	m := loadMap(t, "yard")
 	l := NewLayout(1280, 720, 2)
-	bodies := []game.Body{
+	bodies := []scene.Body{
 		{ID: 1, X: 10 * sim.Unit, Y: 12 * sim.Unit, Heading: 0, Alive: true},
 		{ID: 2, X: 30.5 * sim.Unit, Y: 20.25 * sim.Unit, Heading: sim.FullTurn / 8, Alive: true},
 	}
@@ -87,7 +87,7 @@ func TestFollowAndPOV(t *testing.T) {
 	c.Set(CameraFollow, 2)
 	c.Advance(1) // no glide from a camera never drawn
 	got := c.Camera(m, &l, bodies)
-	if want := game.Follow(m, 1280, 720, bodies[1].X, bodies[1].Y); got != want {
+	if want := scene.Follow(m, 1280, 720, bodies[1].X, bodies[1].Y); got != want {
 		t.Errorf("follow: %+v, want the game's camera %+v", got, want)
 	}
 
@@ -124,12 +124,12 @@ func TestGlide(t *testing.T) {
 	t.Parallel()
 	m := loadMap(t, "yard")
 	l := NewLayout(1280, 720, 2)
-	bodies := []game.Body{{ID: 1, X: 10 * sim.Unit, Y: 12 * sim.Unit, Alive: true}, {ID: 2, X: 40 * sim.Unit, Y: 25 * sim.Unit, Alive: true}}
+	bodies := []scene.Body{{ID: 1, X: 10 * sim.Unit, Y: 12 * sim.Unit, Alive: true}, {ID: 2, X: 40 * sim.Unit, Y: 25 * sim.Unit, Alive: true}}
 	var c Cameras
 	c.Set(CameraFollow, 1)
 	from := c.Camera(m, &l, bodies)
 	c.Set(CameraFollow, 2)
-	to := game.Follow(m, 1280, 720, bodies[1].X, bodies[1].Y)
+	to := scene.Follow(m, 1280, 720, bodies[1].X, bodies[1].Y)
 	prev := c.Camera(m, &l, bodies)
 	if prev != from {
 		t.Errorf("the glide starts at %+v, want the old camera %+v", prev, from)
@@ -179,7 +179,7 @@ func TestFreeCamera(t *testing.T) {
 		c.Pan(m, 1e6, 1e6)
 	}
 	cam = c.Camera(m, &l, nil)
-	if cam.Scale*sim.Unit > 2*game.MaxTilePixels+1e-9 || cam.CX < 0 || cam.CY < 0 {
+	if cam.Scale*sim.Unit > 2*scene.MaxTilePixels+1e-9 || cam.CX < 0 || cam.CY < 0 {
 		t.Errorf("unbounded free camera: %+v", cam)
 	}
 	// Follow and pov zoom by changing Zoom, within limits.

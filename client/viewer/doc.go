@@ -16,6 +16,11 @@
 //     be sought.
 //   - ListReplays lists a directory of replays to choose from.
 //
+// What a frame shows is drawn the way the game draws a match: the camera,
+// the players between two ticks, the effects and the kill feed are package
+// client/scene's. The viewer depends on nothing of live play (connections,
+// prediction).
+//
 // The pieces, one file each:
 //
 //   - Playback: the playhead over a replay.Cursor. It keeps the worlds of

@@ -3,7 +3,7 @@ package viewer
 import (
 	"sync"
 
-	"github.com/skirmishgg/skirmish/client/game"
+	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/replay"
 )
 
@@ -14,8 +14,8 @@ import (
 // concurrent use.
 type KillIndex struct {
 	mu    sync.Mutex
-	kills []game.Kill // in tick order; the first published are immutable
-	done  uint32      // the last tick indexed
+	kills []scene.Kill // in tick order; the first published are immutable
+	done  uint32       // the last tick indexed
 	err   error
 
 	grow chan *replay.Reader
@@ -54,7 +54,7 @@ func (x *KillIndex) Grow(r *replay.Reader) {
 
 // Kills returns the kills found so far, in tick order. The slice must not
 // be changed.
-func (x *KillIndex) Kills() []game.Kill {
+func (x *KillIndex) Kills() []scene.Kill {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	return x.kills[:len(x.kills):len(x.kills)]
@@ -91,7 +91,7 @@ func (x *KillIndex) run(r *replay.Reader) {
 		return
 	}
 	prev := c.World().Clone()
-	var found []game.Kill
+	var found []scene.Kill
 	for {
 		last := r.Info().LastTick
 		for c.Tick() < last {
@@ -101,7 +101,7 @@ func (x *KillIndex) run(r *replay.Reader) {
 				x.fail(err)
 				return
 			}
-			found = game.Kills(prev, c.World(), found)
+			found = scene.Kills(prev, c.World(), found)
 			if c.Tick()%publishEvery == 0 {
 				x.publish(found, c.Tick())
 				found = found[:0]
@@ -127,7 +127,7 @@ func (x *KillIndex) run(r *replay.Reader) {
 	}
 }
 
-func (x *KillIndex) publish(found []game.Kill, done uint32) {
+func (x *KillIndex) publish(found []scene.Kill, done uint32) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.kills = append(x.kills, found...)

@@ -3,7 +3,7 @@ package viewer
 import (
 	"math"
 
-	"github.com/skirmishgg/skirmish/client/game"
+	"github.com/skirmishgg/skirmish/client/scene"
 )
 
 // Rect is a screen rectangle in pixels.
@@ -36,7 +36,7 @@ type Layout struct {
 // NewLayout lays out a screen of w×h pixels for a player list of players
 // rows.
 func NewLayout(w, h float64, players int) Layout {
-	s := game.UIScale(w, h)
+	s := scene.UIScale(w, h)
 	l := Layout{W: w, H: h, Scale: s, Pad: math.Round(10 * s)}
 	pad := l.Pad
 	th := math.Round(62 * s)

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/skirmishgg/skirmish/client/game"
+	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/replay"
 	"github.com/skirmishgg/skirmish/sim"
 )
@@ -490,13 +490,13 @@ type Frame struct {
 
 	// The picture.
 	Map     *sim.Map // nil while a live match's first second is awaited
-	Camera  game.Camera
+	Camera  scene.Camera
 	Mode    CameraMode
 	Focus   sim.PlayerID // the player followed (follow, pov)
-	Bodies  []game.Body  // the followed player has Me set
-	Shots   []game.Shot
-	Effects []game.EffectView
-	Kills   []game.Kill // the kill feed, oldest first
+	Bodies  []scene.Body // the followed player has Me set
+	Shots   []scene.Shot
+	Effects []scene.EffectView
+	Kills   []scene.Kill // the kill feed, oldest first
 
 	// The player list: the rows shown, from row ListFirst of Players
 	// players.
@@ -613,7 +613,7 @@ func (m *Model) View() *Frame {
 		now := uint32(f.Pos)
 		hi := sort.Search(len(kills), func(i int) bool { return kills[i].Tick > now })
 		lo := hi
-		for lo > 0 && hi-lo < game.FeedLen && float64(now-kills[lo-1].Tick) <= game.FeedSeconds*float64(f.TickRate) {
+		for lo > 0 && hi-lo < scene.FeedLen && float64(now-kills[lo-1].Tick) <= scene.FeedSeconds*float64(f.TickRate) {
 			lo--
 		}
 		f.Kills = append(f.Kills, kills[lo:hi]...)

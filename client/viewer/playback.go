@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/skirmishgg/skirmish/client/game"
+	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/replay"
 	"github.com/skirmishgg/skirmish/sim"
 )
@@ -62,9 +62,9 @@ type Playback struct {
 	lo, hi      *sim.World // the worlds at floor(pos) and the tick after; hi only if hasHi
 	hasHi       bool
 
-	effects      game.Effects
+	effects      scene.Effects
 	obsLo, obsHi uint32 // the ticks whose effects have been observed
-	hist         game.History
+	hist         scene.History
 	histTick     uint32 // lo's tick when hist was filled
 	histN        int    // ticks in hist: 0 (stale), 1 (lo) or 2 (lo and hi)
 
@@ -270,27 +270,27 @@ func (p *Playback) fill() {
 }
 
 // Bodies appends the players as drawn at the playhead to dst.
-func (p *Playback) Bodies(dst []game.Body) []game.Body {
+func (p *Playback) Bodies(dst []scene.Body) []scene.Body {
 	p.fill()
 	return p.hist.Sample(p.pos, dst)
 }
 
 // Shots appends the projectiles as drawn at the playhead to dst.
-func (p *Playback) Shots(dst []game.Shot) []game.Shot {
+func (p *Playback) Shots(dst []scene.Shot) []scene.Shot {
 	p.fill()
 	return p.hist.SampleShots(p.pos, p.tickRate, 0, dst)
 }
 
 // Effects appends the effects playing at the playhead to dst; hits and
 // spawns follow the players as drawn (bodies).
-func (p *Playback) Effects(bodies []game.Body, dst []game.EffectView) []game.EffectView {
+func (p *Playback) Effects(bodies []scene.Body, dst []scene.EffectView) []scene.EffectView {
 	for _, e := range p.effects.List() {
 		pr := e.Progress(p.pos, p.tickRate)
 		if pr < 0 || pr > 1 {
 			continue
 		}
-		ev := game.EffectView{Kind: e.Kind, X: e.X, Y: e.Y, Heading: e.Heading, Progress: pr, Player: e.Player}
-		if e.Kind == game.EffectHit || e.Kind == game.EffectSpawn {
+		ev := scene.EffectView{Kind: e.Kind, X: e.X, Y: e.Y, Heading: e.Heading, Progress: pr, Player: e.Player}
+		if e.Kind == scene.EffectHit || e.Kind == scene.EffectSpawn {
 			for i := range bodies {
 				if bodies[i].ID == e.Player {
 					ev.X, ev.Y = bodies[i].X, bodies[i].Y

@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/skirmishgg/skirmish/client/game"
+	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/sim"
 )
 
@@ -139,7 +139,7 @@ func TestPlaybackDrawing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := func(pos float64) []game.Body {
+	at := func(pos float64) []scene.Body {
 		if err := pb.SetPos(pos); err != nil {
 			t.Fatal(err)
 		}
@@ -184,7 +184,7 @@ func TestPlaybackEffects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kinds := map[game.EffectKind]int{}
+	kinds := map[scene.EffectKind]int{}
 	for pos := 0.0; pos < 1800; pos += 1 {
 		if err := pb.SetPos(pos); err != nil {
 			t.Fatal(err)
@@ -198,7 +198,7 @@ func TestPlaybackEffects(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range []game.EffectKind{game.EffectDeath, game.EffectSpawn, game.EffectShot, game.EffectHit} {
+	for _, k := range []scene.EffectKind{scene.EffectDeath, scene.EffectSpawn, scene.EffectShot, scene.EffectHit} {
 		if kinds[k] == 0 {
 			t.Errorf("no effect of kind %d in 30 s of play: %v", k, kinds)
 		}

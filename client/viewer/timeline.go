@@ -4,7 +4,7 @@ import (
 	"math"
 	"sort"
 
-	"github.com/skirmishgg/skirmish/client/game"
+	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/sim"
 )
 
@@ -66,7 +66,7 @@ type MarkerColumn struct {
 
 // Columns appends to dst the columns of bar b that hold kills (sorted by
 // tick), left to right.
-func (b Bar) Columns(kills []game.Kill, dst []MarkerColumn) []MarkerColumn {
+func (b Bar) Columns(kills []scene.Kill, dst []MarkerColumn) []MarkerColumn {
 	lo := sort.Search(len(kills), func(i int) bool { return kills[i].Tick >= b.First })
 	for _, k := range kills[lo:] {
 		if k.Tick > b.Last {

@@ -3,7 +3,7 @@ package viewer
 import (
 	"testing"
 
-	"github.com/skirmishgg/skirmish/client/game"
+	"github.com/skirmishgg/skirmish/client/scene"
 )
 
 func TestSpeedIndex(t *testing.T) {
@@ -47,7 +47,7 @@ func TestBar(t *testing.T) {
 func TestColumns(t *testing.T) {
 	t.Parallel()
 	b := Bar{X: 0, W: 100, First: 0, Last: 1000} // 10 ticks a pixel
-	kills := []game.Kill{{Tick: 5, KillerID: 1}, {Tick: 9, KillerID: 2}, {Tick: 10, KillerID: 3}, {Tick: 500, KillerID: 4}, {Tick: 2000, KillerID: 5}}
+	kills := []scene.Kill{{Tick: 5, KillerID: 1}, {Tick: 9, KillerID: 2}, {Tick: 10, KillerID: 3}, {Tick: 500, KillerID: 4}, {Tick: 2000, KillerID: 5}}
 	got := b.Columns(kills, nil)
 	want := []MarkerColumn{{X: 0, Kills: 2, Killer: 2}, {X: 1, Kills: 1, Killer: 3}, {X: 50, Kills: 1, Killer: 4}}
 	if len(got) != len(want) {

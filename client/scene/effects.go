@@ -1,4 +1,4 @@
-package game
+package scene
 
 import (
 	"github.com/skirmishgg/skirmish/sim"
@@ -44,6 +44,15 @@ type Effect struct {
 // it is over.
 func (e *Effect) Progress(now float64, tickRate int32) float64 {
 	return (now - e.Tick) / (effectSeconds[e.Kind] * float64(tickRate))
+}
+
+// EffectView is an effect to draw now.
+type EffectView struct {
+	Kind     EffectKind
+	X, Y     float64
+	Heading  float64
+	Progress float64 // 0 to 1
+	Player   sim.PlayerID
 }
 
 // Effects finds effects by comparing consecutive confirmed worlds, and keeps

@@ -1,11 +1,6 @@
-package game
+package scene
 
-import (
-	"cmp"
-	"slices"
-
-	"github.com/skirmishgg/skirmish/sim"
-)
+import "github.com/skirmishgg/skirmish/sim"
 
 // Kill is a line of the kill feed.
 type Kill struct {
@@ -31,12 +26,16 @@ const FeedLen = 6
 // FeedSeconds is how long a kill stays in the feed.
 const FeedSeconds = 6
 
-// Observe adds the kills of the tick that turned prev into cur.
-func (f *Feed) Observe(prev, cur *sim.World) {
+// Observe adds the kills of the tick that turned prev into cur, and
+// returns them: a slice of the feed, valid until the next call.
+func (f *Feed) Observe(prev, cur *sim.World) []Kill {
+	before := len(f.kills)
 	f.kills = Kills(prev, cur, f.kills)
+	added := len(f.kills) - before
 	if n := len(f.kills); n > FeedLen {
 		f.kills = append(f.kills[:0], f.kills[n-FeedLen:]...)
 	}
+	return f.kills[len(f.kills)-min(added, len(f.kills)):]
 }
 
 // Kills appends to dst the kills of the tick that turned prev into cur
@@ -117,31 +116,3 @@ func (f *Feed) Recent(now float64, tickRate int32, dst []Kill) []Kill {
 
 // Reset empties the feed.
 func (f *Feed) Reset() { f.kills = f.kills[:0] }
-
-// Score is a row of the scoreboard.
-type Score struct {
-	ID     sim.PlayerID
-	Name   string
-	Kills  int32
-	Deaths int32
-	Alive  bool
-	Me     bool
-}
-
-// Scores appends the scoreboard of w to dst: most kills first, then fewest
-// deaths, then by name and id.
-func Scores(w *sim.World, me sim.PlayerID, dst []Score) []Score {
-	start := len(dst)
-	for i := range w.Players {
-		p := &w.Players[i]
-		dst = append(dst, Score{ID: p.ID, Name: p.Name, Kills: p.Kills, Deaths: p.Deaths, Alive: p.Alive, Me: p.ID == me})
-	}
-	slices.SortFunc(dst[start:], func(a, b Score) int {
-		return cmp.Or(
-			cmp.Compare(b.Kills, a.Kills),
-			cmp.Compare(a.Deaths, b.Deaths),
-			cmp.Compare(a.Name, b.Name),
-			cmp.Compare(a.ID, b.ID))
-	})
-	return dst
-}
