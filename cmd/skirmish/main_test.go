@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/skirmishgg/skirmish/client/game"
+	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/client/session"
 	"github.com/skirmishgg/skirmish/client/ui"
 	"github.com/skirmishgg/skirmish/protocol"
@@ -302,7 +302,7 @@ func TestPlayScreenshot(t *testing.T) {
 	if b := img.Bounds(); b.Dx() != 1280 || b.Dy() != 720 {
 		t.Fatalf("screenshot %v, want 1280×720", b)
 	}
-	cam := game.Follow(world.Map, 1280, 720, float64(p.X), float64(p.Y))
+	cam := scene.Follow(world.Map, 1280, 720, float64(p.X), float64(p.Y))
 	tile := cam.Scale * sim.Unit
 
 	// The player: its colour a little behind its centre (clear of the

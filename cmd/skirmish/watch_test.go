@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/skirmishgg/skirmish/assets"
-	"github.com/skirmishgg/skirmish/client/game"
+	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/client/ui"
 	"github.com/skirmishgg/skirmish/client/viewer"
 	"github.com/skirmishgg/skirmish/cmd/internal/practice"
@@ -154,7 +154,7 @@ func TestWatchScreenshot(t *testing.T) {
 
 // nearPlayer reports whether screen point (x, y) is near a living player
 // (or its label, above it) or a projectile.
-func nearPlayer(w *sim.World, cam game.Camera, x, y float64) bool {
+func nearPlayer(w *sim.World, cam scene.Camera, x, y float64) bool {
 	tile := cam.Scale * sim.Unit
 	for _, p := range w.Players {
 		px, py := cam.ToScreen(float64(p.X), float64(p.Y))
@@ -204,14 +204,14 @@ func TestWatchCameras(t *testing.T) {
 			}
 			img := loadPNG(t, shot)
 			l := viewer.NewLayout(1280, 720, len(world.Players))
-			var cam game.Camera
+			var cam scene.Camera
 			switch camera {
 			case "follow:3":
-				cam = game.Follow(world.Map, 1280, 720, float64(p.X), float64(p.Y))
+				cam = scene.Follow(world.Map, 1280, 720, float64(p.X), float64(p.Y))
 			case "pov:3":
 				// The player faces up, a fifth of the screen below the
 				// middle: the centre is ahead of it.
-				cam = game.Camera{Scale: game.TilePixels(1280, 720) / sim.Unit, W: 1280, H: 720}
+				cam = scene.Camera{Scale: scene.TilePixels(1280, 720) / sim.Unit, W: 1280, H: 720}
 				a := float64(p.Heading) * 2 * math.Pi / sim.FullTurn
 				ahead := 0.2 * 720 / cam.Scale
 				cam.Angle = -math.Pi/2 - a
