@@ -15,7 +15,7 @@ import (
 )
 
 // draw draws one frame of v.
-func (g *Game) draw(screen *ebiten.Image, v *game.View) {
+func (g *playScene) draw(screen *ebiten.Image, v *game.View) {
 	screen.Fill(colBackground)
 	if v.Phase == game.PhaseConnecting || v.Map == nil {
 		g.drawConnecting(screen, v)
@@ -38,7 +38,7 @@ func (g *Game) draw(screen *ebiten.Image, v *game.View) {
 	}
 }
 
-func (g *Game) drawHUD(screen *ebiten.Image, v *game.View) {
+func (g *playScene) drawHUD(screen *ebiten.Image, v *game.View) {
 	s := g.fonts.scale
 	pad := 10 * s
 	h := &v.HUD
@@ -133,7 +133,7 @@ func (g *Game) drawHUD(screen *ebiten.Image, v *game.View) {
 // helpTime is how long the keys are shown at the start.
 const helpTime = 20 * time.Second
 
-func (g *Game) drawScores(screen *ebiten.Image, v *game.View) {
+func (g *playScene) drawScores(screen *ebiten.Image, v *game.View) {
 	s := g.fonts.scale
 	W, H := float64(g.w), float64(g.h)
 	margin := 16 * s
@@ -206,7 +206,7 @@ func (g *Game) drawScores(screen *ebiten.Image, v *game.View) {
 	}
 }
 
-func (g *Game) drawConnecting(screen *ebiten.Image, v *game.View) {
+func (g *playScene) drawConnecting(screen *ebiten.Image, v *game.View) {
 	W, H := float64(g.w), float64(g.h)
 	g.text(screen, "SKIRMISH", g.fonts.title, W/2, H/2-40*g.fonts.scale, colText, text.AlignCenter, text.AlignEnd)
 	msg := "connecting"
@@ -231,7 +231,7 @@ func shorten(s string, n int) string {
 	return s
 }
 
-func (g *Game) drawReconnecting(screen *ebiten.Image, v *game.View) {
+func (g *playScene) drawReconnecting(screen *ebiten.Image, v *game.View) {
 	W, H := float64(g.w), float64(g.h)
 	g.dim(screen, 0x90)
 	g.shadowText(screen, "reconnecting"+dotsFor(time.Now()), g.fonts.title, W/2, H/2, colText, text.AlignCenter, text.AlignEnd)
@@ -246,7 +246,7 @@ func (g *Game) drawReconnecting(screen *ebiten.Image, v *game.View) {
 	g.shadowText(screen, detail, g.fonts.normal, W/2, H/2+16*g.fonts.scale, colTextDim, text.AlignCenter, text.AlignStart)
 }
 
-func (g *Game) drawClosed(screen *ebiten.Image, v *game.View) {
+func (g *playScene) drawClosed(screen *ebiten.Image, v *game.View) {
 	W, H := float64(g.w), float64(g.h)
 	g.dim(screen, 0xb0)
 	g.shadowText(screen, "disconnected", g.fonts.title, W/2, H/2, colText, text.AlignCenter, text.AlignEnd)
@@ -258,7 +258,7 @@ func (g *Game) drawClosed(screen *ebiten.Image, v *game.View) {
 	g.shadowText(screen, "press Enter or Esc to quit", g.fonts.normal, W/2, H/2+48*g.fonts.scale, colText, text.AlignCenter, text.AlignStart)
 }
 
-func (g *Game) drawMenu(screen *ebiten.Image) {
+func (g *playScene) drawMenu(screen *ebiten.Image) {
 	W, H := float64(g.w), float64(g.h)
 	s := g.fonts.scale
 	g.dim(screen, 0xa0)

@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/png"
 	"math"
-	"os"
 
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/text/v2"
@@ -16,7 +14,8 @@ import (
 
 // painter draws what the game and the replay viewer have in common: the
 // world (map, players, shots, effects) through a camera, text, panels and
-// kill feed lines. Game (play) and watchGame (watch) each draw with one.
+// kill feed lines. playScene (play) and watchScene (watch) each draw with
+// one.
 type painter struct {
 	art   *sprites
 	fonts *fonts
@@ -26,9 +25,8 @@ type painter struct {
 	meLabel string
 	// zoom: the tile size changes continuously (the viewer's cameras), so
 	// sprites are painted for steps of it and the map in the background.
-	zoom    bool
-	w, h    int // the screen in pixels
-	scratch []byte
+	zoom bool
+	w, h int // the screen in pixels
 }
 
 func newPainter(width, height int) (painter, error) {
@@ -309,37 +307,6 @@ func (p *painter) drawKill(screen *ebiten.Image, k *scene.Kill, x, y float64, me
 
 func (p *painter) dim(screen *ebiten.Image, a uint8) {
 	p.rect(screen, 0, 0, float64(p.w), float64(p.h), color.RGBA{0, 0, 0, a})
-}
-
-// saveShot writes screen to a PNG file.
-func (p *painter) saveShot(screen *ebiten.Image, path string) error {
-	b := screen.Bounds()
-	n := 4 * b.Dx() * b.Dy()
-	if cap(p.scratch) < n {
-		p.scratch = make([]byte, n)
-	}
-	px := p.scratch[:n]
-	screen.ReadPixels(px)
-	img := &image.NRGBA{Pix: make([]byte, n), Stride: 4 * b.Dx(), Rect: image.Rect(0, 0, b.Dx(), b.Dy())}
-	for i := 0; i < n; i += 4 {
-		a := px[i+3]
-		img.Pix[i+3] = 255 // the screen is opaque; drop premultiplication
-		if a == 0 {
-			continue
-		}
-		for c := 0; c < 3; c++ {
-			img.Pix[i+c] = uint8(min(255, int(px[i+c])*255/int(a)))
-		}
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("ui: screenshot: %w", err)
-	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return fmt.Errorf("ui: screenshot: %w", err)
-	}
-	return f.Close()
 }
 
 // mapCache holds the painted map. Painting takes a while (a quarter of a

@@ -93,9 +93,9 @@ func busyView(t testing.TB, players, shots int) *game.View {
 	return v
 }
 
-func testGame(t testing.TB) *Game {
+func testGame(t testing.TB) *playScene {
 	t.Helper()
-	g, err := newGame(Options{Model: game.New(nil, game.Options{})})
+	g, err := newPlayScene(Options{Model: game.New(nil, game.Options{}), Width: 1280, Height: 720})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,19 +33,12 @@ type WatchOptions struct {
 	NoVsync bool
 }
 
-// WatchResult is what a finished RunWatch did.
-type WatchResult struct {
-	Frames int // updates
-	Draws  int // frames drawn
-	Shot   string
-}
-
 // RunWatch opens the window and runs the viewer until it quits, the window
 // is closed, or Options.Frames have passed. It must be called from the
 // main goroutine.
-func RunWatch(o WatchOptions) (WatchResult, error) {
+func RunWatch(o WatchOptions) (Result, error) {
 	if o.App == nil {
-		return WatchResult{}, errors.New("ui: no viewer")
+		return Result{}, errors.New("ui: no viewer")
 	}
 	if o.Title == "" {
 		o.Title = "Skirmish: watch"
@@ -53,47 +46,35 @@ func RunWatch(o WatchOptions) (WatchResult, error) {
 	if o.Width <= 0 || o.Height <= 0 {
 		o.Width, o.Height = 1280, 720
 	}
-	p, err := newPainter(o.Width, o.Height)
-	if err != nil {
-		return WatchResult{}, err
-	}
-	p.zoom = true
 	// A scripted run paints every map size it needs at once, so that its
 	// pictures do not depend on the machine's speed.
-	p.maps.async = o.Frames <= 0
-	g := &watchGame{painter: p, o: o, app: o.App}
-	ebiten.SetWindowTitle(o.Title)
-	ebiten.SetWindowSize(o.Width, o.Height)
-	ebiten.SetWindowResizingMode(ebiten.WindowResizingModeEnabled)
-	ebiten.SetWindowSizeLimits(320, 240, -1, -1)
-	ebiten.SetVsyncEnabled(!o.NoVsync)
-	ebiten.SetTPS(60)
-	err = ebiten.RunGameWithOptions(g, &ebiten.RunGameOptions{X11ClassName: "Skirmish", X11InstanceName: "skirmish"})
-	if errors.Is(err, errQuit) || errors.Is(err, ebiten.Termination) {
-		err = nil
+	g, err := newWatchScene(o.App, o.Script, o.Frames <= 0, o.Width, o.Height)
+	if err != nil {
+		return Result{}, err
 	}
-	res := WatchResult{Frames: g.frame, Draws: g.draws}
-	if g.shotTaken && o.Screenshot != "" && g.shotErr == nil {
-		res.Shot = o.Screenshot
-	}
-	if err == nil {
-		err = g.shotErr
-	}
-	return res, err
+	return runLoop(g, loopOptions{title: o.Title, width: o.Width, height: o.Height,
+		frames: o.Frames, screenshot: o.Screenshot, noVsync: o.NoVsync})
 }
 
-// watchGame implements ebiten.Game for the viewer: input in, viewer.App
-// forward, its Frame drawn.
-type watchGame struct {
+// watchScene is the Scene of RunWatch: input in, viewer.App forward, its
+// Frame drawn.
+type watchScene struct {
 	painter
-	o         WatchOptions
-	app       *viewer.App
-	frame     int
-	draws     int
-	lw, lh    int // the screen as Layout last gave it
-	shotTaken bool
-	shotErr   error
-	cols      []viewer.MarkerColumn
+	app    *viewer.App
+	script viewer.Script
+	lw, lh int // the screen, as the loop gave it last
+}
+
+// newWatchScene returns the scene of app on a window of width×height;
+// asyncMaps paints the map's sizes in the background (interactive runs).
+func newWatchScene(app *viewer.App, script viewer.Script, asyncMaps bool, width, height int) (*watchScene, error) {
+	p, err := newPainter(width, height)
+	if err != nil {
+		return nil, err
+	}
+	p.zoom = true
+	p.maps.async = asyncMaps
+	return &watchScene{painter: p, app: app, script: script}, nil
 }
 
 // watchKeys maps keys to the viewer's actions.
@@ -138,7 +119,7 @@ func pressed(key ebiten.Key, repeat bool) bool {
 	return d == 1 || repeat && d >= 20 && (d-20)%4 == 0
 }
 
-func (g *watchGame) input() viewer.Input {
+func (g *watchScene) input() viewer.Input {
 	in := viewer.Input{W: float64(g.lw), H: float64(g.lh), DT: 1.0 / 60, Now: time.Now()}
 	shift := ebiten.IsKeyPressed(ebiten.KeyShift)
 	for _, k := range watchKeys {
@@ -166,24 +147,17 @@ func (g *watchGame) input() viewer.Input {
 	return in
 }
 
-// Update implements ebiten.Game.
-func (g *watchGame) Update() error {
-	if g.app.Quit() || (g.o.Frames > 0 && g.frame >= g.o.Frames && g.draws > 0 && g.shotTaken) {
-		return errQuit
-	}
-	if g.o.Frames > 0 && g.frame >= g.o.Frames {
-		return nil // the last frame is yet to be drawn: it shows Frames updates exactly
-	}
+// Update implements Scene.
+func (g *watchScene) Update(frame, w, h int) (quit bool) {
+	g.lw, g.lh = w, h
 	in := g.input()
-	g.o.Script.Apply(g.frame, &in)
-	g.frame++
+	g.script.Apply(frame, &in)
 	g.app.Update(in)
-	return nil
+	return g.app.Quit()
 }
 
-// Draw implements ebiten.Game.
-func (g *watchGame) Draw(screen *ebiten.Image) {
-	g.draws++
+// Draw implements Scene.
+func (g *watchScene) Draw(screen *ebiten.Image) {
 	g.resize(screen)
 	screen.Fill(colBackground)
 	f := g.app.View()
@@ -195,20 +169,6 @@ func (g *watchGame) Draw(screen *ebiten.Image) {
 	case viewer.ScreenError:
 		g.drawFatal(screen, f)
 	}
-	if g.o.Frames > 0 && g.frame >= g.o.Frames && !g.shotTaken {
-		g.shotTaken = true
-		if g.o.Screenshot != "" {
-			g.shotErr = g.saveShot(screen, g.o.Screenshot)
-		}
-	}
-}
-
-// Layout implements ebiten.Game: the screen has the window's size in
-// device pixels.
-func (g *watchGame) Layout(w, h int) (int, int) {
-	s := ebiten.Monitor().DeviceScaleFactor()
-	g.lw, g.lh = int(float64(w)*s), int(float64(h)*s)
-	return g.lw, g.lh
 }
 
 // Colours of the viewer's panels.
@@ -247,7 +207,7 @@ func speedText(s float64) string {
 	return fmt.Sprintf("%g×", s)
 }
 
-func (g *watchGame) drawWatch(screen *ebiten.Image, f *viewer.Frame) {
+func (g *watchScene) drawWatch(screen *ebiten.Image, f *viewer.Frame) {
 	l := &f.Layout
 	s := l.Scale
 	if f.Map == nil {
@@ -298,7 +258,7 @@ func (g *watchGame) drawWatch(screen *ebiten.Image, f *viewer.Frame) {
 
 // drawInfo draws the panel at the top left: the match, the time, the
 // camera.
-func (g *watchGame) drawInfo(screen *ebiten.Image, f *viewer.Frame) {
+func (g *watchScene) drawInfo(screen *ebiten.Image, f *viewer.Frame) {
 	l := &f.Layout
 	s := l.Scale
 	line1 := f.Title
@@ -324,7 +284,7 @@ func (g *watchGame) drawInfo(screen *ebiten.Image, f *viewer.Frame) {
 }
 
 // drawPlayers draws the player list at the right.
-func (g *watchGame) drawPlayers(screen *ebiten.Image, f *viewer.Frame) {
+func (g *watchScene) drawPlayers(screen *ebiten.Image, f *viewer.Frame) {
 	l := &f.Layout
 	if l.ListRows == 0 {
 		return
@@ -379,7 +339,7 @@ func (g *watchGame) drawPlayers(screen *ebiten.Image, f *viewer.Frame) {
 
 // drawTimeline draws the bottom panel: the bar with the kills and the
 // playhead, the time, the speed.
-func (g *watchGame) drawTimeline(screen *ebiten.Image, f *viewer.Frame) {
+func (g *watchScene) drawTimeline(screen *ebiten.Image, f *viewer.Frame) {
 	l := &f.Layout
 	s := l.Scale
 	g.rect(screen, l.Timeline.X, l.Timeline.Y, l.Timeline.W, l.Timeline.H, colPanel)
@@ -460,7 +420,7 @@ func (g *watchGame) drawTimeline(screen *ebiten.Image, f *viewer.Frame) {
 }
 
 // drawHelp draws the keys, over the middle of the screen.
-func (g *watchGame) drawHelp(screen *ebiten.Image, f *viewer.Frame) {
+func (g *watchScene) drawHelp(screen *ebiten.Image, f *viewer.Frame) {
 	s := f.Layout.Scale
 	lines := [][2]string{
 		{"Space", "play, pause"},
@@ -490,7 +450,7 @@ func (g *watchGame) drawHelp(screen *ebiten.Image, f *viewer.Frame) {
 }
 
 // drawList draws the replays to choose from.
-func (g *watchGame) drawList(screen *ebiten.Image, f *viewer.Frame) {
+func (g *watchScene) drawList(screen *ebiten.Image, f *viewer.Frame) {
 	s := f.Layout.Scale
 	W, H := float64(g.w), float64(g.h)
 	top, rowH, rows, x0, x1 := viewer.ListRows(&f.Layout)
@@ -536,7 +496,7 @@ func (g *watchGame) drawList(screen *ebiten.Image, f *viewer.Frame) {
 }
 
 // drawFatal draws why a recording cannot be shown.
-func (g *watchGame) drawFatal(screen *ebiten.Image, f *viewer.Frame) {
+func (g *watchScene) drawFatal(screen *ebiten.Image, f *viewer.Frame) {
 	s := f.Layout.Scale
 	W, H := float64(g.w), float64(g.h)
 	g.text(screen, "cannot play this replay", g.fonts.title, W/2, H/2-60*s, colText, text.AlignCenter, text.AlignEnd)
@@ -553,7 +513,7 @@ func (g *watchGame) drawFatal(screen *ebiten.Image, f *viewer.Frame) {
 }
 
 // wrap breaks s into lines no wider than w.
-func (g *watchGame) wrap(s string, face text.Face, w float64) []string {
+func (g *watchScene) wrap(s string, face text.Face, w float64) []string {
 	var lines []string
 	line := ""
 	for _, word := range strings.Fields(s) {

@@ -12,19 +12,18 @@ import (
 	"github.com/skirmishgg/skirmish/sim"
 )
 
-func testWatch(t testing.TB, app *viewer.App) *watchGame {
+func testWatch(t testing.TB, app *viewer.App) *watchScene {
 	t.Helper()
-	p, err := newPainter(1280, 720)
+	g, err := newWatchScene(app, nil, false, 1280, 720)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.zoom = true
-	return &watchGame{painter: p, app: app}
+	return g
 }
 
 // drawWatch runs the app for frames frames on a w×h screen and draws the
 // last into a new image.
-func drawWatch(g *watchGame, w, h, frames int, in viewer.Input) (*ebiten.Image, *viewer.Frame) {
+func drawWatch(g *watchScene, w, h, frames int, in viewer.Input) (*ebiten.Image, *viewer.Frame) {
 	screen := ebiten.NewImage(w, h)
 	for i := range frames {
 		step := viewer.Input{}
