@@ -4,9 +4,9 @@ GO       ?= go
 FUZZTIME ?= 10s
 ARGS     ?=
 
-# Packages that import Ebiten (the client tree and cmd/skirmish) need cgo and X11
-# headers to build and a display to test; everything else must build with
-# CGO_ENABLED=0 and is tested without one.
+# Packages that depend on Ebiten (client/ui and cmd/skirmish, as deps_test.go
+# checks) need cgo and X11 headers to build and a display to test; everything
+# else must build with CGO_ENABLED=0 and is tested without one.
 EBITEN := github.com/hajimehoshi/ebiten
 
 # The commands that build without cgo or X11: everything but the desktop client.
