@@ -139,9 +139,6 @@ func (o *Options) bots() ([]bots.Bot, error) {
 // URL returns the server's WebSocket address, ws://127.0.0.1:PORT/ws.
 func (p *Practice) URL() string { return p.url }
 
-// Server returns the embedded server.
-func (p *Practice) Server() *server.Server { return p.srv }
-
 // Close stops the bots, ends the matches (finalizing their replays) and
 // stops the server. It is safe to call more than once.
 func (p *Practice) Close() error {
