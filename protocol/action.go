@@ -46,8 +46,8 @@ const lastAction = len(actionArgs) - 1
 
 var argNames = [...]string{ArgName: "name", ArgX: "x", ArgY: "y", ArgValue: "value"}
 
-// String returns the argument's name: its field name in docs/PROTOCOL.md,
-// in decoding errors and in skirmish-replay dump's JSON.
+// String returns the argument's name, as decoding errors and
+// skirmish-replay dump's JSON spell it.
 func (g Arg) String() string {
 	if g == 0 || int(g) >= len(argNames) {
 		return fmt.Sprintf("arg(%d)", uint8(g))
@@ -55,7 +55,9 @@ func (g Arg) String() string {
 	return argNames[g]
 }
 
-// bounds returns the range of an integer argument, as ReadArgs checks it.
+// bounds returns the range of an integer argument, for CheckAction: the
+// range ReadArgs checks (it spells the ranges out, which keeps decoding
+// fast; TestActionCodec checks that both refuse the same values).
 func (g Arg) bounds() (lo, hi int64) {
 	if g == ArgValue {
 		return math.MinInt32, math.MaxInt32
