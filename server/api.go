@@ -42,6 +42,10 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
+	if err := s.replaysWritable(); err != nil {
+		http.Error(w, "cannot write replays: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
 	w.Write([]byte("ready\n"))
 }
 
@@ -214,7 +218,7 @@ func (s *Server) listReplays(w http.ResponseWriter, r *http.Request) {
 	out := []replayJSON{}
 	for _, e := range entries {
 		id, ok := strings.CutSuffix(e.Name(), replay.Extension)
-		if !ok || !validID(id) || running[id] || !e.Type().IsRegular() {
+		if !ok || !validReplayID(id) || running[id] || !e.Type().IsRegular() {
 			continue
 		}
 		if info, err := s.replays.get(s.replayPath(id), id); err == nil {
@@ -263,7 +267,7 @@ func (x *replayIndex) get(path, id string) (replayJSON, error) {
 
 func (s *Server) getReplay(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if !validID(id) {
+	if !validReplayID(id) {
 		http.Error(w, "invalid replay id", http.StatusBadRequest)
 		return
 	}
