@@ -16,6 +16,7 @@ import (
 
 	"github.com/skirmishgg/skirmish/client/session"
 	"github.com/skirmishgg/skirmish/server"
+	"github.com/skirmishgg/skirmish/sim"
 )
 
 // serving is a server behind Serve, with its HTTP limits, on a loopback port.
@@ -196,5 +197,29 @@ func TestConnectionCaps(t *testing.T) {
 			t.Fatal("a closed connection's place was not given back")
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestMapText: GET /api/maps/{name} serves the text of the map a welcome
+// names, which parses to the map the server plays.
+func TestMapText(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, server.Options{Map: "duel"})
+	s := dial(t, ts, "reader", "")
+	code, body := get(t, ts.http.URL+"/api/maps/"+s.Welcome().Map)
+	if code != http.StatusOK {
+		t.Fatalf("GET the map: %d %s", code, body)
+	}
+	m, err := sim.ParseMap(s.Welcome().Map, []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Checksum() != s.World().Map.Checksum() {
+		t.Fatal("the served map is not the one played")
+	}
+	for path, want := range map[string]int{"/api/maps/nowhere": 404, "/api/maps/..%2Fetc": 400, "/api/maps/Duel": 400} {
+		if code, _ := get(t, ts.http.URL+path); code != want {
+			t.Errorf("GET %s: %d, want %d", path, code, want)
+		}
 	}
 }
