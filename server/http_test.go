@@ -147,11 +147,24 @@ func TestIdleHTTPConnectionsClosed(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatalf("%d of %d connections: %v", len(errs), 2*n, <-errs)
 	}
-	// Three read timeouts later, the WebSocket still gets every tick.
+	// A live stream is a long response: the read timeout does not cut it.
+	live := dialHTTP(t, srv.addr, "")
+	fmt.Fprintf(live.conn, "GET /api/matches/%s/live HTTP/1.1\r\nHost: skirmish\r\n\r\n", ws.Welcome().Match)
+	resp, err := http.ReadResponse(live.br, nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("live: %v %v", resp, err)
+	}
+	// Three read timeouts later, the WebSocket still gets every tick, and
+	// the live stream still streams.
 	for ws.World().Tick < ws.Welcome().Tick+3*60 {
 		if _, err := ws.Recv(ctx); err != nil {
 			t.Fatalf("the WebSocket: %v", err)
 		}
+	}
+	live.conn.SetReadDeadline(time.Now().Add(2500 * time.Millisecond))
+	got, err := io.Copy(io.Discard, resp.Body) // what was sent, then a chunk a second
+	if ne, ok := err.(net.Error); !ok || !ne.Timeout() || got == 0 {
+		t.Fatalf("the live stream after three read timeouts: %d bytes, then %v; want it still streaming", got, err)
 	}
 	big := dialHTTP(t, srv.addr, "")
 	if resp, err := big.get("/healthz", "X-Big: "+strings.Repeat("x", 32<<10)+"\r\n"); err != nil || resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {

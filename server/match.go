@@ -387,7 +387,7 @@ func (m *match) resume(s *session, token string) error {
 // attach connects st to s and sends the welcome.
 func (m *match) attach(st *seat, s *session) {
 	st.sess = s
-	st.resyncs, st.resyncTick = 0, 0 // the welcome's snapshot is a fresh start
+	st.resyncs, st.resyncTick = 0, m.world.Tick // the welcome's snapshot is a fresh start
 	s.player = st.id
 	m.connected.Add(1)
 	m.srv.metrics.sessions.Inc()
