@@ -35,7 +35,7 @@ seconds() {
 secs=$(seconds "$DURATION")
 [ "$secs" -ge 60 ] || { echo "soak: DURATION=$DURATION: want at least 1m" >&2; exit 2; }
 # Samples fall within the steady load, which ends about a second early.
-every=$(((secs - 5) / SAMPLES))
+every=$(((secs - 10) / SAMPLES))
 
 tmp=$(mktemp -d)
 srv='' steady='' churner=''
@@ -87,8 +87,9 @@ sample() {
 		"$(metric go_memstats_heap_inuse_bytes | awk '{ print $1 / 1048576 }')" \
 		"$(metric go_goroutines)" "$fds" "$(metric skirmish_sessions)" "$(metric skirmish_matches)"
 }
-for _ in $(seq "$SAMPLES"); do
-	sleep "$every"
+for k in $(seq "$SAMPLES"); do
+	wait_s=$((k * every - SECONDS)) # on schedule, however long a sample takes
+	[ "$wait_s" -gt 0 ] && sleep "$wait_s"
 	sample | tee -a "$tmp/samples" | awk '{ printf "soak: %5ds rss %7.1f MiB, %5d goroutines, %4d fds, %4d sessions\n", $1, $2, $4, $5, $6 }' >&2
 done
 wait "$steady" || true
