@@ -154,22 +154,24 @@ func TestDeadPeerAfterHello(t *testing.T) {
 	t.Parallel()
 	// Long enough that a client slowed down by the race detector and the
 	// other tests answers its pings in time.
-	const keepAlive = time.Second
+	const keepAlive = 3 * time.Second
 	ts := startServer(t, server.Options{KeepAlive: keepAlive, AdminToken: "tok"})
 	alive := wsUpgrade(t, ts, "")
 	alive.hello("alive", "peers")
 	dead := wsUpgrade(t, ts, "")
 	dead.hello("dead", "peers")
 
-	// The live one answers its pings all along, for well past the time
-	// the dead one takes to be dropped and closed.
+	// The live one answers its pings all along: while the dead one is
+	// dropped and closed, and for as long again as it took to drop it.
 	aliveEnd := make(chan ending, 1)
-	go func() { aliveEnd <- alive.untilEnd(15*time.Second, true) }()
-	e := dead.untilEnd(15*time.Second, false)
+	go func() { aliveEnd <- alive.untilEnd(time.Minute, true) }()
+	start := time.Now()
+	e := dead.untilEnd(30*time.Second, false)
 	e.check(t, protocol.CloseTimeout)
 	if e.pings == 0 {
 		t.Error("dropped without a ping first")
 	}
+	alive.conn.SetReadDeadline(time.Now().Add(time.Since(start)))
 	if a := <-aliveEnd; a.code != -1 || a.pings == 0 {
 		t.Fatalf("the client that answers pings: %+v", a)
 	}

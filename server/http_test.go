@@ -107,9 +107,12 @@ func (c *httpConn) closedWithin(d time.Duration) error {
 // a WebSocket on the same server outlives them all.
 func TestIdleHTTPConnectionsClosed(t *testing.T) {
 	t.Parallel()
+	// Short timeouts, yet long enough that a test goroutine slowed down by
+	// the race detector and the other tests sends its request in time.
+	const readTimeout = 2 * time.Second
 	srv := startServing(t, server.Options{
-		HTTPIdleTimeout: 500 * time.Millisecond, HTTPReadHeaderTimeout: 500 * time.Millisecond,
-		HTTPReadTimeout: time.Second, MaxConns: -1, MaxConnsPerIP: -1,
+		HTTPIdleTimeout: time.Second, HTTPReadHeaderTimeout: readTimeout,
+		HTTPReadTimeout: readTimeout, MaxConns: -1, MaxConnsPerIP: -1,
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -156,7 +159,7 @@ func TestIdleHTTPConnectionsClosed(t *testing.T) {
 	}
 	// Three read timeouts later, the WebSocket still gets every tick, and
 	// the live stream still streams.
-	for ws.World().Tick < ws.Welcome().Tick+3*60 {
+	for ws.World().Tick < ws.Welcome().Tick+uint32(3*readTimeout/time.Second*60) {
 		if _, err := ws.Recv(ctx); err != nil {
 			t.Fatalf("the WebSocket: %v", err)
 		}
