@@ -57,13 +57,16 @@ func (k Kind) String() string {
 const (
 	CloseNormal        = 1000 // the client left, or the match ended
 	CloseGoingAway     = 1001 // the server is shutting down
-	CloseProtocolError = 1002 // a malformed message
-	ClosePolicy        = 1008 // flooding, a slow reader, kicked by an admin
+	CloseProtocolError = 1002 // a malformed message or WebSocket frame
+	CloseBadData       = 1007 // a text message that is not UTF-8
+	ClosePolicy        = 1008 // flooding, a slow reader, kicked by an admin, resumed elsewhere
 	CloseTooBig        = 1009 // a message above the size limit
 	CloseVersion       = 4001 // the handshake's protocol version is not ours
 	CloseMatchFull     = 4002 // no room in the requested match, or no match could be created
 	CloseBadResume     = 4003 // the resume token is unknown or expired
-	CloseBadHello      = 4004 // the first message was not a valid hello
+	CloseBadHello      = 4004 // the first message was not a valid hello, or none came in time
+	CloseDesync        = 4005 // the client's world still differed after several resyncs
+	CloseTimeout       = 4006 // nothing arrived from the client, not even a pong, for too long
 )
 
 // Message is any protocol message.

@@ -1,9 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"os"
@@ -17,6 +20,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/skirmishgg/skirmish/replay"
+	"github.com/skirmishgg/skirmish/replay/projection"
 	"github.com/skirmishgg/skirmish/sim"
 )
 
@@ -29,6 +33,7 @@ func (s *Server) routes() {
 	mux.HandleFunc("GET /api/matches", s.listMatches)
 	mux.HandleFunc("GET /api/matches/{id}", s.getMatch)
 	mux.HandleFunc("GET /api/matches/{id}/live", s.live)
+	mux.HandleFunc("GET /api/maps/{name}", s.getMap)
 	mux.HandleFunc("GET /api/replays", s.listReplays)
 	mux.HandleFunc("GET /api/replays/{id}", s.getReplay)
 	mux.HandleFunc("POST /api/admin/matches/{id}/end", s.admin(s.endMatch))
@@ -40,6 +45,10 @@ func (s *Server) routes() {
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	if s.shuttingDown.Load() {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	if err := s.replaysWritable(); err != nil {
+		http.Error(w, "cannot write replays: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
 	w.Write([]byte("ready\n"))
@@ -214,7 +223,7 @@ func (s *Server) listReplays(w http.ResponseWriter, r *http.Request) {
 	out := []replayJSON{}
 	for _, e := range entries {
 		id, ok := strings.CutSuffix(e.Name(), replay.Extension)
-		if !ok || !validID(id) || running[id] || !e.Type().IsRegular() {
+		if !ok || !validReplayID(id) || running[id] || !e.Type().IsRegular() {
 			continue
 		}
 		if info, err := s.replays.get(s.replayPath(id), id); err == nil {
@@ -263,7 +272,7 @@ func (x *replayIndex) get(path, id string) (replayJSON, error) {
 
 func (s *Server) getReplay(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if !validID(id) {
+	if !validReplayID(id) {
 		http.Error(w, "invalid replay id", http.StatusBadRequest)
 		return
 	}
@@ -287,6 +296,26 @@ func (s *Server) getReplay(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", replayContentType)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+id+replay.Extension+`"`)
 	http.ServeContent(w, r, id+replay.Extension, st.ModTime(), f)
+}
+
+// getMap answers GET /api/maps/{name} with the map's text (the format of
+// docs/PROTOCOL.md), so that a client can get the map a welcome names
+// from the server it plays on.
+func (s *Server) getMap(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if !projection.ValidName(name) {
+		http.Error(w, "invalid map name", http.StatusBadRequest)
+		return
+	}
+	src, err := s.opts.Maps(name)
+	if err != nil {
+		http.Error(w, "no such map", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("ETag", fmt.Sprintf(`"%08x"`, crc32.ChecksumIEEE(src)))
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(src))
 }
 
 // admin wraps an admin handler: it needs the configured bearer token, and

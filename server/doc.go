@@ -2,9 +2,13 @@
 // matches, accepts players over WebSockets and answers the HTTP query API.
 //
 // Create a Server with New (Options needs a ReplayDir; its other zero fields
-// are working defaults), serve its Handler with net/http, and call Shutdown
-// before http.Server.Shutdown: the latter does not close WebSockets, the
-// former ends every match, tells the clients and finalizes the replays.
+// are working defaults) and call Serve (or ServeTLS) with a listener: it
+// applies the HTTP limits (listen.go: timeouts, header size, connections
+// per address and in total). Shutdown ends every match, tells the clients
+// and finalizes the replays, then stops what Serve started. Handler serves
+// the same routes without those limits, for tests and embedding; shut such
+// an http.Server down after Shutdown, since http.Server.Shutdown does not
+// close WebSockets.
 //
 // Inside, one goroutine owns each match (match.go): it runs the tick loop on
 // a drift-free schedule, validates queued commands against the world, turns
@@ -13,6 +17,9 @@
 // session (session.go) has a reader goroutine that checks the client's
 // messages where they enter (size, shape, rate, timestamps) and a writer
 // goroutine that drains the queue; a session whose queue fills is
-// disconnected, so no client can delay a tick. The HTTP API (api.go) reads
-// matches through atomics or by running a function inside the match loop.
+// disconnected, so no client can delay a tick. Under each session, wsconn.go
+// counts the client's bytes and closes the socket gracefully, so that the
+// close frame that says why is not lost to a TCP reset. The HTTP API
+// (api.go) reads matches through atomics or by running a function inside the
+// match loop; /readyz also says whether replays can be written (disk.go).
 package server

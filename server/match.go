@@ -5,8 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -35,6 +35,7 @@ type match struct {
 	mapName  string
 	start    time.Time
 	replayID string
+	creator  string // the address of the client whose hello created it
 	log      *slog.Logger
 
 	in   chan inbound
@@ -59,6 +60,10 @@ type match struct {
 	hashes   [hashRing]tickHash
 	writer   *replay.Writer
 	emptyFor time.Duration
+	spawned  bool // someone has spawned: the match has something worth a replay
+	unplayed bool // the match ends unplayed: its replay goes
+	failed   bool // the replay writer has failed (and said so, once)
+	ticks    int  // simulated since the start, for the keep-alive rounds
 }
 
 // seat is a player's place in a match; its session is nil while the player
@@ -70,6 +75,11 @@ type seat struct {
 	sess    *session
 	leftAt  time.Time // when the session was lost, if sess is nil
 	lastSeq uint32
+
+	// The run of resyncs the client has needed since its hash last matched.
+	resyncs    int
+	resyncAt   time.Time // when the last resync was sent
+	resyncTick uint32    // the tick of its snapshot; reports up to it are stale
 }
 
 type tickHash struct {
@@ -91,7 +101,7 @@ type inbound struct {
 	hash *protocol.HashReport // set for a hash report instead of a command
 }
 
-func newMatch(srv *Server, id string) (*match, error) {
+func newMatch(srv *Server, id, creator string) (*match, error) {
 	o := &srv.opts
 	src, err := o.Maps(o.Map)
 	if err != nil {
@@ -107,34 +117,50 @@ func newMatch(srv *Server, id string) (*match, error) {
 	}
 	start := time.Now()
 	mt := &match{
-		srv:      srv,
-		id:       id,
-		mapName:  o.Map,
-		start:    start,
-		replayID: id + "-" + start.UTC().Format("20060102-150405"),
-		log:      o.Logger.With("match", id),
-		in:       make(chan inbound, o.MaxPlayers*(o.CommandBurst+8)),
-		ctl:      make(chan func(), 16),
-		stop:     make(chan string, 1),
-		done:     make(chan struct{}),
-		world:    w,
-		players:  make(map[sim.PlayerID]*seat),
-		nextID:   1,
+		srv:     srv,
+		id:      id,
+		mapName: o.Map,
+		start:   start,
+		creator: creator,
+		log:     o.Logger.With("match", id),
+		in:      make(chan inbound, o.MaxPlayers*(o.CommandBurst+8)),
+		ctl:     make(chan func(), 16),
+		stop:    make(chan string, 1),
+		done:    make(chan struct{}),
+		world:   w,
+		players: make(map[sim.PlayerID]*seat),
+		nextID:  1,
 	}
 	mt.state.Store(stateRunning)
-	mt.writer, err = replay.Create(filepath.Join(o.ReplayDir, mt.replayID+replay.Extension), replay.Header{
-		MatchID: id, Map: o.Map, MapSource: src, TickRate: int32(o.TickRate), Start: start,
-	}, w, replay.Options{
+	h := replay.Header{MatchID: id, Map: o.Map, MapSource: src, TickRate: int32(o.TickRate), Start: start}
+	ro := replay.Options{
 		ChunkTicks: o.ChunkTicks, KeyframeTicks: o.KeyframeTicks,
 		OnBehind: func(queued int) {
 			srv.metrics.replayBehind.Inc()
 			mt.log.Warn("replay writer falling behind", "queued_chunks", queued)
 		},
-	})
+		OnSeal: func(uint32) { srv.disk.ok() },
+	}
+	// A replay id is unique even when a match id comes back within a
+	// second: the random suffix differs, and a clash is retried.
+	for try := 0; ; try++ {
+		mt.replayID = replayID(id, start)
+		mt.writer, err = replay.Create(srv.replayPath(mt.replayID), h, w, ro)
+		if err == nil || !errors.Is(err, fs.ErrExist) || try == 3 {
+			break
+		}
+	}
 	if err != nil {
+		srv.replayFailed()
 		return nil, fmt.Errorf("server: match %s: %w", id, err)
 	}
 	return mt, nil
+}
+
+// replayID names the replay of match id started at start: the id, the
+// start time to the second (UTC) and 16 random bits, at most 53 bytes.
+func replayID(id string, start time.Time) string {
+	return id + "-" + start.UTC().Format("20060102-150405") + "-" + randomHex(2)
 }
 
 // clock is the match clock in milliseconds, the time base of commands and pongs.
@@ -214,8 +240,11 @@ func (m *match) tickOnce(period time.Duration) {
 		f.Hash = w.Hash()
 		m.hashes[(w.Tick/uint32(m.srv.opts.HashEvery))%hashRing] = tickHash{w.Tick, f.Hash}
 	}
-	if err := m.writer.Append(f, w); err != nil {
-		m.log.Error("replay append", "err", err)
+	if err := m.writer.Append(f, w); err != nil && !m.failed {
+		// The writer's error is sticky: it would come back every tick.
+		m.failed = true
+		m.srv.replayFailed()
+		m.log.Error("replay write failed; the match goes on, unrecorded from here", "replay", m.replayID, "tick", w.Tick, "err", err)
 	}
 	msg := f.Append(make([]byte, 0, 16+8*len(f.Events)))
 	for _, st := range m.order {
@@ -245,27 +274,51 @@ func (m *match) command(s *session, c *protocol.Command) {
 		return
 	}
 	m.srv.metrics.accepted.Inc()
+	if in.Action == sim.SpawnAt {
+		m.spawned = true
+	}
 	st.lastSeq = c.Seq
 	m.events = append(m.events, protocol.Event{Seq: c.Seq, Input: in})
 }
 
 // checkHash compares a client's reported hash with the server's for that
-// tick; on a mismatch the client gets a fresh snapshot to continue from.
+// tick. On a mismatch the client gets a fresh snapshot to continue from,
+// at most one per ResyncInterval; a client that still differs after
+// MaxResyncs of them in a row is closed. One log line marks the start of
+// each run of resyncs.
 func (m *match) checkHash(s *session, r *protocol.HashReport) {
-	h := m.hashes[(r.Tick/uint32(m.srv.opts.HashEvery))%hashRing]
-	if h.tick != r.Tick || r.Tick == 0 {
-		return // too old to check, or not a hash tick
+	o := &m.srv.opts
+	st := m.players[s.player]
+	h := m.hashes[(r.Tick/uint32(o.HashEvery))%hashRing]
+	if st == nil || st.sess != s || h.tick != r.Tick || r.Tick == 0 || r.Tick <= st.resyncTick {
+		return // gone, too old to check, not a hash tick, or before the last resync
 	}
 	if h.hash == r.Hash {
+		st.resyncs = 0 // in sync again
 		return
 	}
-	m.srv.metrics.desyncs.Inc()
-	m.log.Warn("desync", "player", s.player, "tick", r.Tick, "server_hash", fmt.Sprintf("%016x", h.hash), "client_hash", fmt.Sprintf("%016x", r.Hash))
+	now := time.Now()
+	if st.resyncs > 0 && now.Sub(st.resyncAt) < o.ResyncInterval {
+		return // the last snapshot is recent: it may not have arrived yet
+	}
+	if st.resyncs >= o.MaxResyncs {
+		m.srv.metrics.desyncCloses.Inc()
+		s.closeWith(protocol.CloseDesync, fmt.Sprintf("world hash still differs after %d resyncs", st.resyncs))
+		return
+	}
+	if st.resyncs == 0 {
+		m.srv.metrics.desyncs.Inc()
+		m.log.Warn("desync", "player", s.player, "tick", r.Tick, "server_hash", fmt.Sprintf("%016x", h.hash), "client_hash", fmt.Sprintf("%016x", r.Hash))
+	}
+	st.resyncs++
+	st.resyncAt, st.resyncTick = now, m.world.Tick
+	m.srv.metrics.resyncs.Inc()
 	s.send((&protocol.Notice{Code: protocol.NoticeDesync, Text: fmt.Sprintf("world hash differs at tick %d; resynchronising", r.Tick)}).Append(nil))
 	s.send((&protocol.Snapshot{Snapshot: m.world.AppendSnapshot(nil)}).Append(nil))
 }
 
-// checkEnd returns why the match should end now, or "".
+// checkEnd returns why the match should end now, or "". It also runs the
+// keep-alive rounds of the sessions.
 func (m *match) checkEnd(period time.Duration) string {
 	o := &m.srv.opts
 	now := time.Now()
@@ -274,9 +327,21 @@ func (m *match) checkEnd(period time.Duration) string {
 			m.leave(st, "resume grace period over")
 		}
 	}
+	// Four keep-alive rounds per KeepAlive: a silent client is pinged and
+	// dropped within a quarter of KeepAlive of when it is due.
+	if m.ticks++; m.ticks%max(1, int(o.KeepAlive/4/period)) == 0 {
+		for _, st := range m.order {
+			if st.sess != nil {
+				st.sess.keepAlive(o.KeepAlive)
+			}
+		}
+	}
 	switch {
 	case o.TimeLimit > 0 && now.Sub(m.start) >= o.TimeLimit:
 		return "time limit reached"
+	case !m.spawned && m.emptyFor >= o.UnplayedGrace:
+		m.unplayed = true
+		return "abandoned before anyone spawned"
 	case m.emptyFor >= o.EmptyGrace:
 		return "empty"
 	}
@@ -322,6 +387,7 @@ func (m *match) resume(s *session, token string) error {
 // attach connects st to s and sends the welcome.
 func (m *match) attach(st *seat, s *session) {
 	st.sess = s
+	st.resyncs, st.resyncTick = 0, m.world.Tick // the welcome's snapshot is a fresh start
 	s.player = st.id
 	m.connected.Add(1)
 	m.srv.metrics.sessions.Inc()
@@ -411,12 +477,16 @@ func (m *match) end(reason string) {
 			m.detach(st)
 		}
 	}
-	if err := m.writer.Close(); err != nil {
-		m.log.Error("replay close", "err", err)
+	if err := m.writer.Close(); err != nil && !m.failed {
+		m.srv.replayFailed()
+		m.log.Error("replay close failed", "replay", m.replayID, "err", err)
+	}
+	if m.unplayed {
+		m.srv.discardReplay(m.replayID)
 	}
 	m.state.Store(stateEnded)
 	m.srv.removeMatch(m)
-	m.log.Info("match ended", "reason", reason, "ticks", m.world.Tick)
+	m.log.Info("match ended", "reason", reason, "ticks", m.world.Tick, "replay_kept", !m.unplayed)
 }
 
 // requestEnd asks the match to end; it returns at once. Safe to call many times.

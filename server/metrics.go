@@ -20,7 +20,14 @@ type metrics struct {
 	bytesOut     prometheus.Counter
 	slowKicks    prometheus.Counter
 	desyncs      prometheus.Counter
+	resyncs      prometheus.Counter
+	desyncCloses prometheus.Counter
 	replayBehind prometheus.Counter
+	replayErrors prometheus.Counter
+
+	matchesRefused *prometheus.CounterVec
+	conns          prometheus.Gauge
+	connsRefused   *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -44,16 +51,33 @@ func newMetrics() *metrics {
 		bytesIn:   prometheus.NewCounter(prometheus.CounterOpts{Name: "skirmish_bytes_in_total", Help: "WebSocket message bytes received."}),
 		bytesOut:  prometheus.NewCounter(prometheus.CounterOpts{Name: "skirmish_bytes_out_total", Help: "WebSocket message bytes sent."}),
 		slowKicks: prometheus.NewCounter(prometheus.CounterOpts{Name: "skirmish_slow_client_kicks_total", Help: "Sessions closed because their send queue filled."}),
-		desyncs:   prometheus.NewCounter(prometheus.CounterOpts{Name: "skirmish_desyncs_total", Help: "Client hash reports that differed from the server's."}),
+		desyncs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "skirmish_desyncs_total", Help: "Desyncs: a client's hash differed from the server's after it had been in sync (one log line each).",
+		}),
+		resyncs: prometheus.NewCounter(prometheus.CounterOpts{Name: "skirmish_resyncs_total", Help: "Snapshots sent to clients after desyncs."}),
+		desyncCloses: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "skirmish_desync_closes_total", Help: "Clients closed with 4005 because their hash still differed after the most resyncs allowed.",
+		}),
 		replayBehind: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "skirmish_replay_writer_behind_total", Help: "Times a replay writer's queue was full when a chunk was sealed.",
 		}),
+		replayErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "skirmish_replay_write_errors_total", Help: "Replays that could not be written: failed creations, and matches whose writer failed (once per match).",
+		}),
+		matchesRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "skirmish_matches_refused_total", Help: "Hellos that would have created a match past a limit, by limit.",
+		}, []string{"limit"}),
+		conns: prometheus.NewGauge(prometheus.GaugeOpts{Name: "skirmish_http_connections", Help: "Open connections accepted by Serve (HTTP and WebSocket)."}),
+		connsRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "skirmish_http_connections_refused_total", Help: "Connections closed at once because a cap was reached, by cap (total, address).",
+		}, []string{"limit"}),
 	}
 }
 
 func (m *metrics) register() {
 	m.reg.MustRegister(m.tickSeconds, m.tickOverruns, m.matches, m.sessions, m.accepted, m.rejected,
-		m.bytesIn, m.bytesOut, m.slowKicks, m.desyncs, m.replayBehind,
+		m.bytesIn, m.bytesOut, m.slowKicks, m.desyncs, m.resyncs, m.desyncCloses, m.replayBehind, m.replayErrors,
+		m.matchesRefused, m.conns, m.connsRefused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
 

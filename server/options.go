@@ -59,8 +59,58 @@ type Options struct {
 	// session whose queue fills is disconnected as too slow. Default 256
 	// (over 4 s of frames at 60 Hz).
 	SendQueue int
-	// HandshakeTimeout bounds the wait for a client's hello. Default 5 s.
+	// HandshakeTimeout bounds the wait for a client's hello: a client that
+	// has sent none by then is closed with protocol.CloseBadHello. Default 5 s.
 	HandshakeTimeout time.Duration
+	// KeepAlive bounds how long a player's connection may stay silent. A
+	// session from which nothing (no message, ping or pong) has arrived for
+	// KeepAlive gets a WebSocket ping; if still nothing arrives within
+	// another KeepAlive it is closed with protocol.CloseTimeout and its
+	// player waits for a resume like any lost connection. Default 5 s.
+	KeepAlive time.Duration
+
+	// ResyncInterval is the shortest time between two fresh snapshots sent
+	// to one client after desyncs; reports that differ in between are
+	// ignored. Default 5 s.
+	ResyncInterval time.Duration
+	// MaxResyncs is how many resyncs in a row a client may need: one whose
+	// hash still differs after that many (a report for a later tick
+	// that matches ends the run) is closed with protocol.CloseDesync.
+	// Default 3.
+	MaxResyncs int
+
+	// MaxMatchesPerIP bounds the running matches that clients from one
+	// address (an IPv4 address, or an IPv6 /64) have created; a hello that
+	// would create one more is closed with protocol.CloseMatchFull. Default
+	// 4; negative turns the limit off.
+	MaxMatchesPerIP int
+	// UnplayedGrace ends a match in which nobody has ever spawned once it
+	// has had no connected player for this long, and deletes its replay,
+	// which would hold nothing worth watching. Default 5 s.
+	UnplayedGrace time.Duration
+
+	// The HTTP limits below apply to Serve and ServeTLS; a Handler served
+	// by another http.Server gets that server's limits instead.
+
+	// HTTPIdleTimeout closes a keep-alive connection that has waited this
+	// long for its next request. Default 60 s.
+	HTTPIdleTimeout time.Duration
+	// HTTPReadHeaderTimeout bounds the reading of a request's headers, and
+	// the TLS handshake. Default 10 s.
+	HTTPReadHeaderTimeout time.Duration
+	// HTTPReadTimeout bounds the reading of a whole request, body
+	// included. It never cuts a WebSocket: net/http clears a connection's
+	// deadlines when the upgrade takes it over. Default 30 s.
+	HTTPReadTimeout time.Duration
+	// HTTPMaxHeaderBytes bounds a request's header. Default 16 KiB.
+	HTTPMaxHeaderBytes int
+	// MaxConns bounds the open connections (HTTP and WebSocket); one past
+	// it is closed as soon as it is accepted. Default 4096; negative turns
+	// the limit off.
+	MaxConns int
+	// MaxConnsPerIP bounds the open connections from one address (an IPv4
+	// address, or an IPv6 /64). Default 64; negative turns the limit off.
+	MaxConnsPerIP int
 
 	// AdminToken enables the admin API for requests that carry it as a
 	// bearer token. Empty disables the admin API.
@@ -103,6 +153,17 @@ func (o Options) withDefaults() (Options, error) {
 	setD(&o.MaxAge, time.Second)
 	setD(&o.MaxAhead, 250*time.Millisecond)
 	setD(&o.HandshakeTimeout, 5*time.Second)
+	setD(&o.KeepAlive, 5*time.Second)
+	setD(&o.ResyncInterval, 5*time.Second)
+	set(&o.MaxResyncs, 3)
+	set(&o.MaxMatchesPerIP, 4)
+	setD(&o.UnplayedGrace, 5*time.Second)
+	setD(&o.HTTPIdleTimeout, 60*time.Second)
+	setD(&o.HTTPReadHeaderTimeout, 10*time.Second)
+	setD(&o.HTTPReadTimeout, 30*time.Second)
+	set(&o.HTTPMaxHeaderBytes, 16<<10)
+	set(&o.MaxConns, 4096)
+	set(&o.MaxConnsPerIP, 64)
 	if o.Map == "" {
 		o.Map = "arena"
 	}
@@ -123,8 +184,14 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("server: max matches %d below 1", o.MaxMatches)
 	case o.HashEvery < 1:
 		return o, fmt.Errorf("server: hash interval %d below 1", o.HashEvery)
-	case o.TimeLimit < 0 || o.EmptyGrace < 0 || o.ResumeGrace < 0 || o.MaxAge < 0 || o.MaxAhead < 0:
+	case o.TimeLimit < 0 || o.EmptyGrace < 0 || o.ResumeGrace < 0 || o.MaxAge < 0 || o.MaxAhead < 0 ||
+		o.HandshakeTimeout < 0 || o.KeepAlive < 0 || o.ResyncInterval < 0 || o.UnplayedGrace < 0 ||
+		o.HTTPIdleTimeout < 0 || o.HTTPReadHeaderTimeout < 0 || o.HTTPReadTimeout < 0:
 		return o, fmt.Errorf("server: negative duration")
+	case o.MaxResyncs < 1:
+		return o, fmt.Errorf("server: max resyncs %d below 1", o.MaxResyncs)
+	case o.HTTPMaxHeaderBytes < 1024:
+		return o, fmt.Errorf("server: max header bytes %d below 1024", o.HTTPMaxHeaderBytes)
 	case o.CommandRate < 1 || o.CommandBurst < 1 || o.FloodRate < o.CommandRate:
 		return o, fmt.Errorf("server: command rate %d, burst %d, flood rate %d: want positive rates and flood rate ≥ command rate", o.CommandRate, o.CommandBurst, o.FloodRate)
 	case o.SendQueue < 8:

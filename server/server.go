@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"regexp"
@@ -25,13 +26,17 @@ type Server struct {
 	metrics *metrics
 	mux     *http.ServeMux
 
-	mu      sync.Mutex
-	matches map[string]*match
-	wg      sync.WaitGroup // match goroutines
+	mu       sync.Mutex
+	matches  map[string]*match
+	creating map[string]*creation // matches whose replay files are being created
+	byAddr   map[string]int       // running and pending matches by the address that created them
+	https    []*http.Server       // started by Serve and ServeTLS
+	wg       sync.WaitGroup       // match goroutines
 
 	shuttingDown atomic.Bool
 	replays      replayIndex
 	read         *readModels // leaderboard, summaries, heatmaps (readmodels.go)
+	disk         replayHealth
 }
 
 // New returns a server configured by opts (see Options for the defaults).
@@ -44,7 +49,8 @@ func New(opts Options) (*Server, error) {
 	if err := os.MkdirAll(o.ReplayDir, 0o755); err != nil {
 		return nil, fmt.Errorf("server: replay directory: %w", err)
 	}
-	s := &Server{opts: o, matches: make(map[string]*match), metrics: newMetrics()}
+	s := &Server{opts: o, matches: map[string]*match{}, creating: map[string]*creation{}, byAddr: map[string]int{},
+		metrics: newMetrics()}
 	s.metrics.register()
 	if s.read, err = s.startReadModels(); err != nil {
 		return nil, fmt.Errorf("server: read models: %w", err)
@@ -58,22 +64,38 @@ func (s *Server) Handler() http.Handler { return s.mux }
 
 func embeddedMap(name string) ([]byte, error) { return assets.MapSource(name) }
 
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+var (
+	idPattern       = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+	replayIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+)
 
-// validID reports whether s may name a match or a replay: lowercase letters,
+// validID reports whether s may name a match: 1 to 32 lowercase letters,
 // digits and dashes, so that an id never reaches the file system as a path.
 func validID(s string) bool { return idPattern.MatchString(s) }
+
+// validReplayID reports whether s may name a replay: like a match id, up to
+// 64 characters (the match id, its start time and a random suffix).
+func validReplayID(s string) bool { return replayIDPattern.MatchString(s) }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if s.shuttingDown.Load() {
 		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.opts.Origins})
+	sess := newSession(s, addrKey(r.RemoteAddr))
+	hw := &hijackWrapper{ResponseWriter: w, budget: sess.byteBudget()}
+	conn, err := websocket.Accept(hw, r, &websocket.AcceptOptions{
+		OriginPatterns: s.opts.Origins,
+		// Control frames cost a read and, for a ping, a write: they count
+		// toward the flood limit like messages.
+		OnPingReceived: func(context.Context, []byte) bool { return sess.control() },
+		OnPongReceived: func(context.Context, []byte) { sess.control() },
+	})
 	if err != nil {
 		return // Accept has answered the request
 	}
-	newSession(s, conn).serve(r.Context())
+	sess.conn, sess.raw = conn, hw.conn
+	sess.serve(r.Context())
 }
 
 // place puts a session that sent hello into a match: the one its resume
@@ -95,7 +117,7 @@ func (s *Server) place(sess *session, h *protocol.Hello) bool {
 		return true
 	}
 	for attempt := 0; attempt < 3; attempt++ {
-		m, err := s.matchFor(h.Match)
+		m, err := s.matchFor(h.Match, sess.addr)
 		if err != nil {
 			sess.closeWith(protocol.CloseMatchFull, err.Error())
 			return false
@@ -115,48 +137,141 @@ func (s *Server) place(sess *session, h *protocol.Hello) bool {
 	return false
 }
 
+// creation is a match being created: its replay file is written outside
+// the server's lock, and whoever asks for the same match meanwhile waits.
+type creation struct {
+	done chan struct{} // closed when m or err is set
+	m    *match
+	err  error
+	auto bool // the server chose the id
+}
+
 // matchFor returns the match named id, creating it if it does not exist, or
-// for an empty id, the fullest running match with room, or a new one.
-func (s *Server) matchFor(id string) (*match, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if id != "" {
-		if m := s.matches[id]; m != nil {
-			return m, nil
-		}
-	} else {
-		var best *match
-		for _, m := range s.matches {
-			n := m.seats.Load()
-			if m.state.Load() == stateRunning && n < int32(s.opts.MaxPlayers) && (best == nil || n > best.seats.Load()) {
-				best = m
+// for an empty id, the fullest running match with room, or a new one. A new
+// match counts against the limits of addr, the address of its creator.
+// No disk I/O happens under the server's lock: a match's replay file is
+// created outside it, while the id is reserved.
+func (s *Server) matchFor(id, addr string) (*match, error) {
+	for {
+		s.mu.Lock()
+		var wait *creation
+		if id != "" {
+			if m := s.matches[id]; m != nil {
+				s.mu.Unlock()
+				return m, nil
+			}
+			wait = s.creating[id]
+		} else {
+			if m := s.fullestWithRoom(); m != nil {
+				s.mu.Unlock()
+				return m, nil
+			}
+			for _, c := range s.creating {
+				if c.auto {
+					wait = c // the match being made for others who asked for any will do
+					break
+				}
 			}
 		}
-		if best != nil {
-			return best, nil
+		if wait != nil {
+			s.mu.Unlock()
+			<-wait.done
+			if id != "" {
+				return wait.m, wait.err
+			}
+			continue // look again: the new match, or another, may have room
 		}
+		newID, err := s.reserve(id, addr)
+		s.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		return s.create(newID, addr)
+	}
+}
+
+// fullestWithRoom returns the running match with the most players that has
+// room for one more, or nil. s.mu is held.
+func (s *Server) fullestWithRoom() *match {
+	var best *match
+	for _, m := range s.matches {
+		n := m.seats.Load()
+		if m.state.Load() == stateRunning && n < int32(s.opts.MaxPlayers) && (best == nil || n > best.seats.Load()) {
+			best = m
+		}
+	}
+	return best
+}
+
+// reserve checks the limits on new matches and reserves id (chosen here if
+// empty) for a match that addr creates. s.mu is held.
+func (s *Server) reserve(id, addr string) (string, error) {
+	o := &s.opts
+	switch n := len(s.matches) + len(s.creating); {
+	case s.shuttingDown.Load():
+		return "", errors.New("server shutting down")
+	case n >= o.MaxMatches:
+		s.metrics.matchesRefused.WithLabelValues("total").Inc()
+		return "", fmt.Errorf("server full: %d matches", n)
+	case o.MaxMatchesPerIP > 0 && s.byAddr[addr] >= o.MaxMatchesPerIP:
+		s.metrics.matchesRefused.WithLabelValues("address").Inc()
+		return "", fmt.Errorf("your address has created %d running matches, the most it may", s.byAddr[addr])
+	}
+	auto := id == ""
+	for id == "" || s.matches[id] != nil || s.creating[id] != nil {
 		id = "m" + randomHex(4)
 	}
-	if s.shuttingDown.Load() {
-		return nil, errors.New("server shutting down")
-	}
-	if len(s.matches) >= s.opts.MaxMatches {
-		return nil, fmt.Errorf("server full: %d matches", len(s.matches))
-	}
-	m, err := newMatch(s, id)
+	s.creating[id] = &creation{done: make(chan struct{}), auto: auto}
+	s.byAddr[addr]++
+	return id, nil
+}
+
+// create makes the match reserved as id and starts it, or releases the
+// reservation. It runs without s.mu: making a match creates its replay file.
+func (s *Server) create(id, addr string) (*match, error) {
+	m, err := newMatch(s, id, addr)
 	if err != nil {
 		s.opts.Logger.Error("create match", "match", id, "err", err)
-		return nil, errors.New("could not create a match")
+		err = errors.New("could not create a match")
 	}
-	s.matches[id] = m
-	s.metrics.matches.Inc()
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		m.run()
-	}()
-	s.opts.Logger.Info("match created", "match", id, "map", m.mapName)
-	return m, nil
+	s.mu.Lock()
+	c := s.creating[id]
+	delete(s.creating, id)
+	switch {
+	case err != nil:
+		s.releaseAddr(addr)
+	case s.shuttingDown.Load():
+		// Shutdown has already ended the matches it saw; this one never ran.
+		s.releaseAddr(addr)
+		err = errors.New("server shutting down")
+	default:
+		s.matches[id] = m
+		s.metrics.matches.Inc()
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			m.run()
+		}()
+	}
+	s.mu.Unlock()
+	if err != nil && m != nil {
+		m.writer.Close()
+		s.discardReplay(m.replayID)
+		m = nil
+	}
+	c.m, c.err = m, err
+	close(c.done)
+	if m != nil {
+		s.opts.Logger.Info("match created", "match", id, "map", m.mapName, "replay", m.replayID)
+	}
+	return m, err
+}
+
+// releaseAddr gives back one of addr's matches. s.mu is held.
+func (s *Server) releaseAddr(addr string) {
+	if s.byAddr[addr]--; s.byAddr[addr] <= 0 {
+		delete(s.byAddr, addr)
+	}
 }
 
 func (s *Server) match(id string) *match {
@@ -183,12 +298,15 @@ func (s *Server) removeMatch(m *match) {
 	if s.matches[m.id] == m {
 		delete(s.matches, m.id)
 		s.metrics.matches.Dec()
+		s.releaseAddr(m.creator)
 	}
 }
 
 // Shutdown stops accepting clients, ends every match (clients are told and
 // closed with 1001 going away; replays are finalized) and waits for them,
-// or for ctx. http.Server.Shutdown does not close WebSockets: call this first.
+// then shuts down what Serve and ServeTLS started, waiting for requests in
+// progress, or for ctx. http.Server.Shutdown does not close WebSockets: a
+// Handler served elsewhere must be shut down after this.
 func (s *Server) Shutdown(ctx context.Context) error {
 	defer s.read.stop() // the projection engine stops last, saving its checkpoints
 	s.shuttingDown.Store(true)
@@ -202,8 +320,24 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}()
 	select {
 	case <-done:
-		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("server: shutdown: %w", ctx.Err())
+	}
+	s.mu.Lock()
+	https := s.https
+	s.mu.Unlock()
+	for _, hs := range https {
+		if err := hs.Shutdown(ctx); err != nil {
+			return fmt.Errorf("server: shutdown: %w", err)
+		}
+	}
+	return nil
+}
+
+// discardReplay deletes the replay file id, which holds nothing worth
+// keeping (a match nobody played). The file must be closed.
+func (s *Server) discardReplay(id string) {
+	if err := os.Remove(s.replayPath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		s.opts.Logger.Warn("discard replay", "replay", id, "err", err)
 	}
 }

@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/skirmishgg/skirmish/protocol"
@@ -19,6 +23,8 @@ import (
 type session struct {
 	srv    *Server
 	conn   *websocket.Conn
+	raw    *wsConn // beneath conn
+	addr   string  // the client's address, as the per-address limits count it
 	match  *match
 	player sim.PlayerID // set by the match goroutine before the welcome
 
@@ -29,21 +35,34 @@ type session struct {
 	code   websocket.StatusCode // how and why the session ended
 	reason string
 
-	commands bucket
-	messages bucket
+	commands bucket // the reader goroutine's alone
+	floodMu  sync.Mutex
+	messages bucket // messages and control frames, which the library reports from whichever goroutine reads
+
+	born    time.Time
+	lastIn  atomic.Int64 // when something last arrived from the client, in ns since born
+	pinging atomic.Bool  // a keep-alive ping waits for its pong
 }
 
-func newSession(srv *Server, conn *websocket.Conn) *session {
+func newSession(srv *Server, addr string) *session {
 	o := &srv.opts
 	now := time.Now()
 	return &session{
 		srv:      srv,
-		conn:     conn,
+		addr:     addr,
 		out:      make(chan []byte, o.SendQueue),
 		done:     make(chan struct{}),
 		commands: newBucket(o.CommandRate, o.CommandBurst, now),
 		messages: newBucket(o.FloodRate, 2*o.FloodRate, now),
+		born:     now,
 	}
+}
+
+// byteBudget is the session's allowance of raw bytes: as many as FloodRate
+// messages of the largest size would take, with the same burst.
+func (s *session) byteBudget() byteBudget {
+	perSecond := float64(s.srv.opts.FloodRate * (protocol.MaxClientMessage + frameOverhead))
+	return byteBudget{rate: perSecond, burst: 2 * perSecond}
 }
 
 // send queues msg without blocking. A client whose queue is full is too slow
@@ -74,7 +93,7 @@ func (s *session) reject(seq uint32, r protocol.Reason) {
 // full queue, is cut off after flushTimeout by closing the connection.
 func (s *session) closeWith(code websocket.StatusCode, reason string) {
 	if len(reason) > maxCloseReason {
-		reason = reason[:maxCloseReason]
+		reason = strings.ToValidUTF8(reason[:maxCloseReason], "")
 	}
 	s.once.Do(func() {
 		s.mu.Lock()
@@ -82,6 +101,12 @@ func (s *session) closeWith(code websocket.StatusCode, reason string) {
 		s.mu.Unlock()
 		close(s.done)
 		s.wakeWriter()
+		// Whatever the client does, reading from it ends closeWait from
+		// now: the WebSocket library's close handshake, which waits for
+		// the client's close frame and first skips the rest of the message
+		// in progress (its declared length may be 2^40), has no deadline
+		// of its own on those reads.
+		s.raw.SetReadDeadline(time.Now().Add(closeWait))
 		time.AfterFunc(flushTimeout, func() {
 			s.conn.CloseNow() // fails a blocked write; harmless after a clean close
 			s.wakeWriter()    // the queue has room by now unless the writer is stuck in a write
@@ -101,6 +126,9 @@ const (
 	// flushTimeout bounds how long a closing session may take to send what
 	// it has queued.
 	flushTimeout = time.Second
+	// closeWait bounds how long a closing session reads on, waiting for
+	// the client's close frame.
+	closeWait = 2 * time.Second
 	// maxCloseReason keeps a close frame within WebSocket's 125-byte limit
 	// for control frames (2 bytes go to the status code).
 	maxCloseReason = 120
@@ -125,7 +153,11 @@ func (s *session) writeLoop() {
 			s.mu.Lock()
 			code, reason := s.code, s.reason
 			s.mu.Unlock()
-			s.conn.Close(code, reason)
+			if code == websocket.StatusAbnormalClosure {
+				s.conn.CloseNow() // the connection is gone: nobody to tell
+			} else {
+				s.conn.Close(code, reason)
+			}
 			return
 		}
 		if err := s.conn.Write(ctx, websocket.MessageBinary, msg); err != nil {
@@ -144,8 +176,13 @@ func (s *session) serve(ctx context.Context) {
 	s.conn.SetReadLimit(protocol.MaxClientMessage)
 	buf := make([]byte, protocol.MaxClientMessage+1) // one spare byte so that a full read always sees the end
 
-	hello, err := s.readHello(ctx, buf)
-	if err != nil {
+	// The hello's deadline closes the session with its own code. A deadline
+	// on the read itself would not do: the WebSocket library drops the
+	// connection, close frame unsent, when a read's context expires.
+	wait := s.srv.opts.HandshakeTimeout
+	late := time.AfterFunc(wait, func() { s.closeWith(protocol.CloseBadHello, fmt.Sprintf("no hello within %s", wait)) })
+	hello := s.readHello(ctx, buf)
+	if !late.Stop() || hello == nil {
 		return
 	}
 	if !s.srv.place(s, hello) {
@@ -157,8 +194,7 @@ func (s *session) serve(ctx context.Context) {
 	for {
 		msg, err := s.read(ctx, buf)
 		if err != nil {
-			left = websocket.CloseStatus(err) == websocket.StatusNormalClosure
-			s.closeWith(websocket.CloseStatus(err), "read: "+err.Error())
+			left = s.readFailed(err)
 			return
 		}
 		if !s.handle(msg) {
@@ -177,55 +213,142 @@ func (s *session) read(ctx context.Context, buf []byte) ([]byte, error) {
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
+	s.touch()
 	if n > protocol.MaxClientMessage {
 		// The WebSocket library lets one byte past its limit through.
 		s.closeWith(websocket.StatusMessageTooBig, fmt.Sprintf("message above %d bytes", protocol.MaxClientMessage))
 		return nil, errClosed
 	}
 	if typ != websocket.MessageBinary {
-		s.closeWith(protocol.CloseProtocolError, "text messages are not part of the protocol")
+		if !utf8.Valid(buf[:n]) {
+			s.closeWith(protocol.CloseBadData, "a text message that is not UTF-8")
+		} else {
+			s.closeWith(protocol.CloseProtocolError, "text messages are not part of the protocol")
+		}
 		return nil, errClosed
 	}
 	s.srv.metrics.bytesIn.Add(float64(n))
 	return buf[:n], nil
 }
 
-func (s *session) readHello(ctx context.Context, buf []byte) (*protocol.Hello, error) {
-	hctx, cancel := context.WithTimeout(ctx, s.srv.opts.HandshakeTimeout)
-	defer cancel()
-	msg, err := s.read(hctx, buf)
+// readFailed closes the session after a failed read, with the code that
+// says why; it reports whether the client left (closed with 1000).
+func (s *session) readFailed(err error) (left bool) {
+	code := websocket.CloseStatus(err)
+	switch {
+	case errors.Is(err, errClosed):
+		// The session closed itself and has its code.
+	case code != -1:
+		// The client closed; the library has answered with its code.
+		s.closeWith(code, "closed by the client")
+		return code == websocket.StatusNormalClosure
+	case errors.Is(err, errByteFlood):
+		s.closeWith(protocol.ClosePolicy, "flooding: too many bytes")
+	case errors.Is(err, websocket.ErrMessageTooBig):
+		s.closeWith(protocol.CloseTooBig, fmt.Sprintf("message above %d bytes", protocol.MaxClientMessage))
+	case connectionLost(err):
+		s.closeWith(websocket.StatusAbnormalClosure, "connection lost: "+err.Error())
+	default:
+		// Whatever else the library refuses breaks RFC 6455: a reserved
+		// opcode or bit, a continuation without a start, a bad control or
+		// close frame, an unmasked frame. The library may have sent a
+		// close frame already (then this one is not sent); if it has not,
+		// this one says why.
+		s.closeWith(protocol.CloseProtocolError, err.Error())
+	}
+	return false
+}
+
+// connectionLost reports whether err says that the connection ended or
+// failed (or that the session closed it) rather than that the client broke
+// the WebSocket protocol.
+func connectionLost(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, context.Canceled) || errors.As(err, &ne)
+}
+
+// readHello reads and checks the client's hello; nil means the session
+// was closed, with the code that says why.
+func (s *session) readHello(ctx context.Context, buf []byte) *protocol.Hello {
+	msg, err := s.read(ctx, buf)
 	if err != nil {
-		s.closeWith(protocol.CloseBadHello, "no hello: "+err.Error())
-		return nil, err
+		s.readFailed(err)
+		return nil
 	}
 	var h protocol.Hello
 	if err := h.Decode(msg); err != nil {
 		s.closeWith(protocol.CloseBadHello, err.Error())
-		return nil, err
+		return nil
 	}
 	if h.Version != protocol.Version {
-		err := fmt.Errorf("protocol version %d, server speaks %d", h.Version, protocol.Version)
-		s.closeWith(protocol.CloseVersion, err.Error())
-		return nil, err
+		s.closeWith(protocol.CloseVersion, fmt.Sprintf("protocol version %d, server speaks %d", h.Version, protocol.Version))
+		return nil
 	}
 	if !sim.ValidName(h.Name) {
 		s.closeWith(protocol.CloseBadHello, fmt.Sprintf("invalid player name %q", h.Name))
-		return nil, errClosed
+		return nil
 	}
 	if h.Match != "" && !validID(h.Match) {
 		s.closeWith(protocol.CloseBadHello, fmt.Sprintf("invalid match id %q", h.Match))
-		return nil, errClosed
+		return nil
 	}
-	return &h, nil
+	return &h
+}
+
+// touch records that something arrived from the client.
+func (s *session) touch() { s.lastIn.Store(int64(time.Since(s.born))) }
+
+// idle is how long nothing has arrived from the client.
+func (s *session) idle() time.Duration {
+	return time.Since(s.born) - time.Duration(s.lastIn.Load())
+}
+
+// control counts a ping or pong from the client like a message; false
+// when it floods (the session is then closing and no pong is sent).
+func (s *session) control() bool {
+	s.touch()
+	return s.takeMessage()
+}
+
+// takeMessage takes a token from the flood bucket, closing the session
+// when there is none.
+func (s *session) takeMessage() bool {
+	s.floodMu.Lock()
+	ok := s.messages.take(time.Now())
+	s.floodMu.Unlock()
+	if !ok {
+		s.closeWith(protocol.ClosePolicy, "flooding: too many messages")
+	}
+	return ok
+}
+
+// keepAlive pings a client that has been silent for k and closes one that
+// stays silent for another k. The match calls it every so often.
+func (s *session) keepAlive(k time.Duration) {
+	switch idle := s.idle(); {
+	case idle >= 2*k:
+		s.closeWith(protocol.CloseTimeout, fmt.Sprintf("nothing received for %s, not even a pong", idle.Round(time.Millisecond)))
+	case idle >= k && s.pinging.CompareAndSwap(false, true):
+		go s.ping(k)
+	}
+}
+
+// ping sends a WebSocket ping and waits at most k for the pong, which
+// touches the session as it arrives; keepAlive judges the silence.
+func (s *session) ping(k time.Duration) {
+	defer s.pinging.Store(false)
+	ctx, cancel := context.WithTimeout(context.Background(), k)
+	defer cancel()
+	_ = s.conn.Ping(ctx)
 }
 
 // handle acts on one message from the client; false ends the session.
 func (s *session) handle(msg []byte) bool {
-	now := time.Now()
-	if !s.messages.take(now) {
-		s.closeWith(protocol.ClosePolicy, "flooding: too many messages")
+	if !s.takeMessage() {
 		return false
 	}
+	now := time.Now()
 	kind, err := protocol.PeekKind(msg)
 	if err != nil {
 		s.closeWith(protocol.CloseProtocolError, err.Error())

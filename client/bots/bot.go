@@ -301,12 +301,15 @@ var closeStatusNames = map[websocket.StatusCode]string{
 	protocol.CloseNormal:            "normal closure",
 	protocol.CloseGoingAway:         "going away",
 	protocol.CloseProtocolError:     "protocol error",
+	protocol.CloseBadData:           "bad data",
 	protocol.ClosePolicy:            "policy violation",
 	protocol.CloseTooBig:            "message too big",
 	protocol.CloseVersion:           "wrong protocol version",
 	protocol.CloseMatchFull:         "match full",
 	protocol.CloseBadResume:         "bad resume token",
 	protocol.CloseBadHello:          "bad hello",
+	protocol.CloseDesync:            "desynchronised",
+	protocol.CloseTimeout:           "timed out",
 	websocket.StatusAbnormalClosure: "connection lost",
 }
 

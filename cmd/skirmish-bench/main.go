@@ -277,8 +277,11 @@ func loadTest(c config, bin, target string, attempt int) *loadRun {
 			return lr
 		}
 		defer os.RemoveAll(replays)
+		// Every bot comes from this machine's one address: lift the
+		// per-address limits, which would otherwise refuse most of them.
 		srvArgs = []string{"-addr", addr, "-tick-rate", strconv.Itoa(c.tickRate), "-max-players", "20",
-			"-max-matches", strconv.Itoa(max(64, c.matches)), "-replay-dir", replays, "-log-level", "warn"}
+			"-max-matches", strconv.Itoa(max(64, c.matches)), "-replay-dir", replays, "-log-level", "warn",
+			"-max-matches-per-ip", "0", "-max-conns-per-ip", "0", "-max-conns", "0"}
 	default:
 		srvArgs = []string{"-addr", addr, "-tick-rate", strconv.Itoa(c.tickRate), "-max-players", "20"}
 	}

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -48,6 +47,18 @@ func run(args []string) error {
 	fs.IntVar(&o.ChunkTicks, "chunk-ticks", 0, "replay chunk length in ticks (0: one second)")
 	fs.IntVar(&o.KeyframeTicks, "keyframe-ticks", 0, "replay keyframe interval in ticks (0: the replay default)")
 	fs.IntVar(&o.HashEvery, "hash-every", 30, "frames carry the world hash every this many ticks")
+	fs.DurationVar(&o.UnplayedGrace, "unplayed-grace", 5*time.Second, "end a match nobody has spawned in, empty for this long, and delete its replay")
+	fs.IntVar(&o.MaxMatchesPerIP, "max-matches-per-ip", 4, "running matches that clients from one address (IPv4, or IPv6 /64) may have created (0: no limit)")
+	fs.DurationVar(&o.HandshakeTimeout, "handshake-timeout", 5*time.Second, "close a WebSocket that has not sent its hello within this long")
+	fs.DurationVar(&o.KeepAlive, "keepalive", 5*time.Second, "ping a player silent for this long; drop it if silent for as long again")
+	fs.DurationVar(&o.ResyncInterval, "resync-interval", 5*time.Second, "at most one resync snapshot per client per this long")
+	fs.IntVar(&o.MaxResyncs, "max-resyncs", 3, "close a client whose world still differs after this many resyncs in a row")
+	fs.DurationVar(&o.HTTPIdleTimeout, "http-idle-timeout", 60*time.Second, "close a keep-alive HTTP connection idle for this long")
+	fs.DurationVar(&o.HTTPReadHeaderTimeout, "http-read-header-timeout", 10*time.Second, "time to read a request's headers (and the TLS handshake)")
+	fs.DurationVar(&o.HTTPReadTimeout, "http-read-timeout", 30*time.Second, "time to read a whole request, body included (WebSockets are not cut)")
+	fs.IntVar(&o.HTTPMaxHeaderBytes, "http-max-header-bytes", 16<<10, "largest request header")
+	fs.IntVar(&o.MaxConns, "max-conns", 4096, "open connections, HTTP and WebSocket (0: no limit)")
+	fs.IntVar(&o.MaxConnsPerIP, "max-conns-per-ip", 64, "open connections from one address, IPv4 or IPv6 /64 (0: no limit)")
 	fs.StringVar(&o.AdminToken, "admin-token", "", "bearer token of the admin API (empty: admin API off)")
 	origins := fs.String("origins", "", "comma-separated browser origin host patterns allowed to connect")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
@@ -67,6 +78,13 @@ func run(args []string) error {
 	}
 	if *origins != "" {
 		o.Origins = strings.Split(*origins, ",")
+	}
+	for _, p := range []*int{&o.MaxMatchesPerIP, &o.MaxConns, &o.MaxConnsPerIP} {
+		if *p == 0 {
+			*p = -1 // the flags' 0 is the options' "no limit"
+		} else if *p < 0 {
+			return errors.New("-max-matches-per-ip, -max-conns and -max-conns-per-ip: want 0 (no limit) or more")
+		}
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -105,14 +123,13 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	scheme := "ws"
 	serveErr := make(chan error, 1)
 	go func() {
 		if *tlsCert != "" {
-			serveErr <- hs.ServeTLS(ln, *tlsCert, *tlsKey)
+			serveErr <- srv.ServeTLS(ln, *tlsCert, *tlsKey)
 		} else {
-			serveErr <- hs.Serve(ln)
+			serveErr <- srv.Serve(ln)
 		}
 	}()
 	if *tlsCert != "" {
@@ -130,10 +147,7 @@ func run(args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err = srv.Shutdown(ctx) // first: http.Server.Shutdown leaves WebSockets open
-	if herr := hs.Shutdown(ctx); err == nil && !errors.Is(herr, http.ErrServerClosed) {
-		err = herr
-	}
+	err = srv.Shutdown(ctx) // the matches and their WebSockets, then HTTP
 	if err == nil {
 		o.Logger.Info("shut down cleanly")
 	}

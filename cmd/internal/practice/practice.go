@@ -56,7 +56,6 @@ type Options struct {
 // Practice is an embedded server with practice bots.
 type Practice struct {
 	srv    *server.Server
-	hs     *http.Server
 	url    string
 	cancel context.CancelFunc // stops the bots
 	wg     sync.WaitGroup     // the HTTP server and the bots
@@ -92,13 +91,14 @@ func Start(o Options) (*Practice, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Practice{
 		srv:    srv,
-		hs:     &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second},
 		url:    "ws://" + ln.Addr().String() + "/ws",
 		cancel: cancel,
 		log:    so.Logger,
 	}
 	p.wg.Go(func() {
-		if err := p.hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		// Serve, like skirmishd, so that the practice server has the same
+		// HTTP limits; Shutdown stops it.
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			p.log.Error("practice server", "err", err)
 		}
 	})
@@ -146,12 +146,8 @@ func (p *Practice) Close() error {
 		p.cancel()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		err := p.srv.Shutdown(ctx)
-		if herr := p.hs.Shutdown(ctx); err == nil && herr != nil {
-			err = herr
-		}
+		p.closeErr = p.srv.Shutdown(ctx)
 		p.wg.Wait()
-		p.closeErr = err
 	})
 	return p.closeErr
 }
