@@ -1,8 +1,10 @@
 package replay
 
 import (
+	"bytes"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/skirmishgg/skirmish/protocol"
 	"github.com/skirmishgg/skirmish/protocol/mpack"
@@ -48,6 +50,8 @@ type ChunkContent struct {
 	// Frames holds the ticks that have events or a server hash, in tick
 	// order; the other ticks of First..Last had no events.
 	Frames []protocol.Frame
+
+	mem int // about how many bytes it holds, for the Reader's cache
 }
 
 // Keyframe reports whether the chunk holds a snapshot.
@@ -132,6 +136,7 @@ type pendingChunk struct {
 	nHashes     int
 	events      []byte // encoded events
 	nValues     int    // values in events
+	nEvents     int    // events in events
 	lastEvTick  uint32
 	seqs        []playerSeq // each player's last seq in the chunk
 	raw         []byte      // the payload, composed on the writer's goroutine
@@ -155,7 +160,7 @@ func (p *pendingChunk) reset(first uint32) {
 	p.snapshot = p.snapshot[:0]
 	p.snapHash, p.endHash = 0, 0
 	p.hashes, p.nHashes = p.hashes[:0], 0
-	p.events, p.nValues = p.events[:0], 0
+	p.events, p.nValues, p.nEvents = p.events[:0], 0, 0
 	p.lastEvTick = first
 	p.seqs = p.seqs[:0]
 }
@@ -182,7 +187,30 @@ func (p *pendingChunk) add(f *protocol.Frame) {
 		p.lastEvTick = f.Tick
 		p.nValues += 4 + argCount(ev.Input.Action)
 	}
+	p.nEvents += len(f.Events)
 	p.events = a.Bytes()
+}
+
+// Thresholds at which a Writer seals a chunk before its ChunkTicks are
+// reached, so that a chunk stays within MaxChunkEvents and MaxRawLen
+// however long ChunkTicks is and however busy the match. A Writer that is
+// behind lets a chunk grow past them, up to hardFull.
+const (
+	sealEvents = MaxChunkEvents / 2
+	sealBytes  = MaxRawLen / 4
+)
+
+// full reports whether the chunk has reached a threshold to seal at.
+func (p *pendingChunk) full() bool {
+	return p.nEvents >= sealEvents || len(p.events)+len(p.hashes) >= sealBytes
+}
+
+// hardFull reports whether the chunk cannot take another tick without
+// risking a limit of the format: another MaxTickEvents events, or the
+// ticks or bytes of its payload.
+func (p *pendingChunk) hardFull() bool {
+	return p.nEvents > MaxChunkEvents-MaxTickEvents || int(p.last-p.first+1) >= MaxChunkTicks ||
+		len(p.events)+len(p.hashes) >= MaxRawLen/2
 }
 
 type playerSeq struct {
@@ -282,14 +310,20 @@ func decodeChunkBody(typ byte, body []byte) (*ChunkContent, string) {
 		if typ != typeKeyframe {
 			r.Fail("snapshot in a chunk that is not a keyframe")
 		}
-		c.Snapshot = r.Bin("snapshot", MaxRawLen)
+		// A copy, so that a cached chunk does not keep the whole
+		// decompressed payload alive for its snapshot.
+		c.Snapshot = bytes.Clone(r.Bin("snapshot", MaxRawLen))
 		c.SnapshotHash = r.Uint64("snapshot hash")
 	}
 	c.EndHash = r.Uint64("end hash")
 	span := int64(ci.last - ci.first)
 	nh := r.ArrayLen("hashes", 0, 2*MaxChunkTicks)
-	if r.Err() == nil && nh%2 != 0 {
+	switch {
+	case r.Err() != nil:
+	case nh%2 != 0:
 		r.Fail("odd hash list of %d", nh)
+	case int64(nh/2) > span+1:
+		r.Fail("%d hashes for %d ticks", nh/2, span+1)
 	}
 	type tickHash struct {
 		tick uint32
@@ -312,18 +346,32 @@ func decodeChunkBody(typ byte, body []byte) (*ChunkContent, string) {
 	var ticks []uint32
 	if nv > 0 && r.Err() == nil {
 		// Four or more values per event; a hostile count only gets a small
-		// start, and the slices grow with the events actually there.
+		// start, and the slices grow with the events actually there, up to
+		// MaxChunkEvents.
 		events = make([]protocol.Event, 0, min(nv/4, 1024))
 		ticks = make([]uint32, 0, min(nv/4, 1024))
 	}
 	seqs := make(map[sim.PlayerID]uint32)
-	tick := ci.first
+	tick, inTick := ci.first, 0
 	for left := nv; left > 0 && r.Err() == nil; {
 		if left < 4 {
 			r.Fail("%d values after the last event", left)
 			break
 		}
-		tick += uint32(r.Int("tick delta", 0, int64(ci.last-tick)))
+		if len(events) == MaxChunkEvents {
+			r.Fail("more than %d events in the chunk (MaxChunkEvents)", MaxChunkEvents)
+			break
+		}
+		dt := uint32(r.Int("tick delta", 0, int64(ci.last-tick)))
+		tick += dt
+		if dt > 0 {
+			inTick = 0
+		}
+		inTick++
+		if inTick > MaxTickEvents {
+			r.Fail("more than %d events at tick %d (MaxTickEvents)", MaxTickEvents, tick)
+			break
+		}
 		var ev protocol.Event
 		ev.Input.Player = sim.PlayerID(r.Int("player", 1, math.MaxUint32))
 		seqDelta := r.Int("seq delta", -math.MaxUint32, math.MaxUint32)
@@ -383,5 +431,7 @@ func decodeChunkBody(typ byte, body []byte) (*ChunkContent, string) {
 		}
 		c.Frames = append(c.Frames, f)
 	}
+	c.mem = len(c.Snapshot) + cap(events)*int(unsafe.Sizeof(protocol.Event{})) +
+		cap(c.Frames)*int(unsafe.Sizeof(protocol.Frame{})) + int(unsafe.Sizeof(*c))
 	return c, ""
 }

@@ -39,6 +39,9 @@ func fuzzPayloadSeeds(f *testing.F) {
 	f.Add(true, uint32(1), uint32(10), p.raw)
 	f.Add(false, uint32(1), uint32(10), p.raw)
 	f.Add(false, uint32(100), uint32(100), []byte{0x95, 0xc0, 0xc0, 0x00, 0x90, 0x90})
+	// At the event limits, and one past each.
+	f.Add(false, uint32(1), uint32(2), floodPayload(1, 2, MaxTickEvents))
+	f.Add(false, uint32(9), uint32(9), floodPayload(9, 1, MaxTickEvents+1))
 	f.Add(false, uint32(1), uint32(10), appendFooter(nil, []indexEntry{{length: 100, first: 1, last: 60, keyframe: true}}, []PlayerInfo{{1, "x"}}))
 }
 
@@ -63,6 +66,16 @@ func FuzzDecodeChunk(f *testing.F) {
 		c, detail := decodeChunkBody(typ, rec[recordHeaderLen:])
 		if detail != "" {
 			return
+		}
+		total := 0
+		for _, f := range c.Frames {
+			if len(f.Events) > MaxTickEvents {
+				t.Fatalf("tick %d decoded with %d events", f.Tick, len(f.Events))
+			}
+			total += len(f.Events)
+		}
+		if total > MaxChunkEvents {
+			t.Fatalf("chunk decoded with %d events", total)
 		}
 		// Re-encode what was decoded and decode it again: the same chunk.
 		var p pendingChunk
