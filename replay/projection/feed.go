@@ -3,6 +3,7 @@ package projection
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"path/filepath"
 	"strings"
@@ -30,8 +31,32 @@ type Mark struct {
 type slot struct {
 	p     Projection
 	marks map[string]*Mark
-	dirty bool // changed since the last checkpoint
-	fresh bool // changed since the last publish
+	dirty bool         // changed since the last checkpoint
+	fresh bool         // changed since the last publish
+	saved savedSummary // what the last checkpoint written held
+}
+
+// savedSummary sums up a checkpoint for save: a hash of the state, and
+// one of which files are marked and which of them are finished (the ticks
+// of the marks left out).
+type savedSummary struct {
+	state, files uint64
+	n            int
+}
+
+func (s *slot) summary(state []byte) savedSummary {
+	h := fnv.New64a()
+	h.Write(state)
+	sum := savedSummary{state: h.Sum64(), n: len(s.marks)}
+	for id, mk := range s.marks {
+		h.Reset()
+		h.Write([]byte(id))
+		if mk.Done {
+			h.Write([]byte{1})
+		}
+		sum.files ^= h.Sum64() // in any order
+	}
+	return sum
 }
 
 func newSlots(ps []Projection) []*slot {
@@ -53,6 +78,7 @@ type feeder struct {
 	tick      Tick
 	ticks     uint64 // ticks simulated
 	progress  func(tick uint32)
+	pace      *pacer // nil: never pauses
 }
 
 func newFeeder(m Match, slots []*slot) *feeder {
@@ -131,6 +157,7 @@ func (f *feeder) step(fr *protocol.Frame, w *sim.World) error {
 	}
 	f.before.CopyFrom(w)
 	f.ticks++
+	f.pace.tick(len(fr.Events))
 	if f.progress != nil {
 		f.progress(t)
 	}
@@ -197,6 +224,7 @@ func (f *feeder) playReader(ctx context.Context, r *replay.Reader, after func())
 		if err != nil {
 			return err
 		}
+		f.pace.pause() // decoding a chunk can be a slice's worth of work
 		if err := f.play(c); err != nil {
 			return err
 		}
