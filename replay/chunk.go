@@ -1,9 +1,9 @@
 package replay
 
 import (
-	"bytes"
 	"fmt"
 	"math"
+	"slices"
 	"unsafe"
 
 	"github.com/skirmishgg/skirmish/protocol"
@@ -24,13 +24,21 @@ type Chunk struct {
 }
 
 // Decode checks and decodes the chunk's payload.
-func (c *Chunk) Decode() (*ChunkContent, error) {
+func (c *Chunk) Decode() (*ChunkContent, error) { return c.DecodeReuse(nil) }
+
+// DecodeReuse is Decode reusing the memory of old, a content that an
+// earlier DecodeReuse returned (or nil): old, and everything read from it,
+// must no longer be used. A reader that walks a recording chunk after chunk
+// (projections, tools) allocates nothing per chunk once its buffers have
+// grown to the largest chunk, which keeps the garbage collector, and the
+// CPU it takes from everything else in the process, out of the way.
+func (c *Chunk) DecodeReuse(old *ChunkContent) (*ChunkContent, error) {
 	typ := byte(typeFrames)
 	if c.Keyframe {
 		typ = typeKeyframe
 	}
 	body := c.Raw[recordHeaderLen:]
-	cc, detail := decodeChunkBody(typ, body)
+	cc, detail := decodeChunkBody(typ, body, old)
 	if detail != "" {
 		return nil, errAt(chunkWhere(c.Index), c.Offset, ErrCorrupt, "%s", detail)
 	}
@@ -51,7 +59,25 @@ type ChunkContent struct {
 	// order; the other ticks of First..Last had no events.
 	Frames []protocol.Frame
 
-	mem int // about how many bytes it holds, for the Reader's cache
+	mem    int          // about how many bytes it holds, for the Reader's cache
+	keep   chunkScratch // buffers kept for DecodeReuse
+	inputs []sim.Input  // Play's scratch
+}
+
+// chunkScratch is what decoding a chunk needs besides its content: kept by
+// a content that DecodeReuse returned, for the next one.
+type chunkScratch struct {
+	raw    []byte
+	snap   []byte
+	events []protocol.Event
+	ticks  []uint32
+	hashes []tickHash
+	seqs   map[sim.PlayerID]uint32
+}
+
+type tickHash struct {
+	tick uint32
+	hash uint64
 }
 
 // Keyframe reports whether the chunk holds a snapshot.
@@ -74,13 +100,17 @@ func (c *ChunkContent) frameIndex(tick uint32) int {
 // Play steps w through the chunk's ticks from w.Tick+1 to Last; w must be at
 // a tick in First-1..Last. fn, if not nil, is called after each tick with the
 // tick's frame (empty for a tick without events; valid only during the call)
-// and the world; an error from fn stops the play.
+// and the world; an error from fn stops the play. It is not safe to call
+// concurrently on one content (it keeps its scratch space there).
 func (c *ChunkContent) Play(w *sim.World, fn func(f *protocol.Frame, w *sim.World) error) error {
-	return c.playTo(w, c.Last, nil, fn)
+	return c.playTo(w, c.Last, &c.inputs, fn)
 }
 
-// playTo steps w up to tick end (within the chunk), reusing inputs.
-func (c *ChunkContent) playTo(w *sim.World, end uint32, inputs []sim.Input, fn func(f *protocol.Frame, w *sim.World) error) error {
+// playTo steps w up to tick end (within the chunk), reusing *inputs (and
+// growing it, for the next call).
+func (c *ChunkContent) playTo(w *sim.World, end uint32, scratch *[]sim.Input, fn func(f *protocol.Frame, w *sim.World) error) error {
+	inputs := *scratch
+	defer func() { *scratch = inputs }()
 	if w.Tick+1 < c.First || w.Tick > c.Last || end > c.Last {
 		return fmt.Errorf("replay: world at tick %d cannot play chunk %d..%d to %d", w.Tick, c.First, c.Last, end)
 	}
@@ -253,6 +283,10 @@ func (p *pendingChunk) compose() {
 	p.raw = a.Bytes()
 }
 
+// maxEventValues is the most values an event takes in a chunk: four, and
+// at most two arguments (argCount).
+const maxEventValues = 4 + 2
+
 // argCount is the number of arguments after an action.
 func argCount(a sim.Action) int {
 	switch a {
@@ -283,7 +317,11 @@ func appendEvent(a *mpack.Appender, dt uint32, seqDelta int64, ev *protocol.Even
 
 // decodeChunkBody checks a record body of a frames or keyframe record and
 // decodes its payload. The detail string says what is wrong, or is empty.
-func decodeChunkBody(typ byte, body []byte) (*ChunkContent, string) {
+//
+// reuse, if not nil, is a content to decode into, reusing its buffers,
+// which the result keeps for the next call; without it, a new content keeps
+// nothing but its own data (a Reader caches it).
+func decodeChunkBody(typ byte, body []byte, reuse *ChunkContent) (*ChunkContent, string) {
 	if len(body) < chunkInfoLen {
 		return nil, fmt.Sprintf("body of %d bytes", len(body))
 	}
@@ -291,11 +329,17 @@ func decodeChunkBody(typ byte, body []byte) (*ChunkContent, string) {
 	if ci.last < ci.first || ci.first == 0 || ci.last-ci.first >= MaxChunkTicks {
 		return nil, fmt.Sprintf("tick span %d..%d (at most %d ticks, from tick 1)", ci.first, ci.last, MaxChunkTicks)
 	}
-	raw, detail := decompress(body, ci, MaxRawLen)
+	var sc chunkScratch
+	c := &ChunkContent{}
+	if reuse != nil {
+		c, sc = reuse, reuse.keep
+		*c = ChunkContent{Frames: reuse.Frames[:0], inputs: reuse.inputs}
+	}
+	raw, detail := decompress(body, ci, MaxRawLen, sc.raw)
 	if detail != "" {
 		return nil, detail
 	}
-	c := &ChunkContent{First: ci.first, Last: ci.last}
+	c.First, c.Last = ci.first, ci.last
 	r := mpack.GetReader(raw)
 	defer mpack.PutReader(r)
 	r.ArrayLen("chunk", 5, 5)
@@ -312,7 +356,11 @@ func decodeChunkBody(typ byte, body []byte) (*ChunkContent, string) {
 		}
 		// A copy, so that a cached chunk does not keep the whole
 		// decompressed payload alive for its snapshot.
-		c.Snapshot = bytes.Clone(r.Bin("snapshot", MaxRawLen))
+		sc.snap = append(sc.snap[:0], r.Bin("snapshot", MaxRawLen)...)
+		if sc.snap == nil {
+			sc.snap = []byte{} // an empty snapshot still makes a keyframe
+		}
+		c.Snapshot = sc.snap
 		c.SnapshotHash = r.Uint64("snapshot hash")
 	}
 	c.EndHash = r.Uint64("end hash")
@@ -325,13 +373,9 @@ func decodeChunkBody(typ byte, body []byte) (*ChunkContent, string) {
 	case int64(nh/2) > span+1:
 		r.Fail("%d hashes for %d ticks", nh/2, span+1)
 	}
-	type tickHash struct {
-		tick uint32
-		hash uint64
-	}
-	var hashes []tickHash
-	if nh > 0 {
-		hashes = make([]tickHash, 0, nh/2)
+	hashes := sc.hashes[:0]
+	if nh > 0 && r.Err() == nil {
+		hashes = slices.Grow(hashes, nh/2)
 	}
 	for i := 0; i < nh/2 && r.Err() == nil; i++ {
 		t := ci.first + uint32(r.Int("hash tick", 0, span))
@@ -342,16 +386,23 @@ func decodeChunkBody(typ byte, body []byte) (*ChunkContent, string) {
 		hashes = append(hashes, tickHash{t, h})
 	}
 	nv := r.ArrayLen("events", 0, r.Len())
-	var events []protocol.Event
-	var ticks []uint32
-	if nv > 0 && r.Err() == nil {
-		// Four or more values per event; a hostile count only gets a small
-		// start, and the slices grow with the events actually there, up to
-		// MaxChunkEvents.
-		events = make([]protocol.Event, 0, min(nv/4, 1024))
-		ticks = make([]uint32, 0, min(nv/4, 1024))
+	if nv > maxEventValues*MaxChunkEvents && r.Err() == nil {
+		// Refused before decoding any: the event bomb is turned away at
+		// the cost of reading one count.
+		r.Fail("%d values: more than %d events in the chunk (MaxChunkEvents)", nv, MaxChunkEvents)
 	}
-	seqs := make(map[sim.PlayerID]uint32)
+	events, ticks := sc.events[:0], sc.ticks[:0]
+	if nv > 0 && r.Err() == nil {
+		// Four or more values per event, and no more than MaxChunkEvents
+		// events: at most 3 MiB, whatever the count claims.
+		events = slices.Grow(events, min(nv/4, MaxChunkEvents))
+		ticks = slices.Grow(ticks, min(nv/4, MaxChunkEvents))
+	}
+	seqs := sc.seqs
+	if seqs == nil {
+		seqs = make(map[sim.PlayerID]uint32)
+	}
+	clear(seqs)
 	tick, inTick := ci.first, 0
 	for left := nv; left > 0 && r.Err() == nil; {
 		if left < 4 {
@@ -433,5 +484,8 @@ func decodeChunkBody(typ byte, body []byte) (*ChunkContent, string) {
 	}
 	c.mem = len(c.Snapshot) + cap(events)*int(unsafe.Sizeof(protocol.Event{})) +
 		cap(c.Frames)*int(unsafe.Sizeof(protocol.Frame{})) + int(unsafe.Sizeof(*c))
+	if reuse != nil {
+		c.keep = chunkScratch{raw: raw, snap: sc.snap, events: events, ticks: ticks, hashes: hashes, seqs: seqs}
+	}
 	return c, ""
 }

@@ -275,12 +275,17 @@ func appendRecord(dst []byte, typ byte, first, last uint32, raw []byte) []byte {
 }
 
 // decompress returns the raw payload of a record body whose CRC has been
-// checked. The detail string is empty on success.
-func decompress(body []byte, ci chunkInfo, maxRaw uint32) ([]byte, string) {
+// checked, in buf if it has room. The detail string is empty on success.
+func decompress(body []byte, ci chunkInfo, maxRaw uint32, buf []byte) ([]byte, string) {
 	if ci.rawLen > maxRaw {
 		return nil, fmt.Sprintf("raw length %d above %d", ci.rawLen, maxRaw)
 	}
-	out, err := decoder().DecodeAll(body[chunkInfoLen:], make([]byte, 0, ci.rawLen))
+	if cap(buf) < int(ci.rawLen) {
+		buf = make([]byte, 0, ci.rawLen)
+	}
+	// The capacity limits the output (WithDecodeAllCapLimit): exactly
+	// RawLen, however far the frame claims to expand.
+	out, err := decoder().DecodeAll(body[chunkInfoLen:], buf[:0:ci.rawLen])
 	switch {
 	case err != nil:
 		return nil, "zstd: " + err.Error()

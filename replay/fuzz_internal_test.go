@@ -63,7 +63,7 @@ func FuzzDecodeChunk(f *testing.F) {
 			typ = typeKeyframe
 		}
 		rec := appendRecord(nil, typ, first, last, raw)
-		c, detail := decodeChunkBody(typ, rec[recordHeaderLen:])
+		c, detail := decodeChunkBody(typ, rec[recordHeaderLen:], nil)
 		if detail != "" {
 			return
 		}
@@ -77,6 +77,16 @@ func FuzzDecodeChunk(f *testing.F) {
 		if total > MaxChunkEvents {
 			t.Fatalf("chunk decoded with %d events", total)
 		}
+		// Decoded into the memory of other chunks (DecodeReuse), it is
+		// the same chunk.
+		other := chunkBody(typeKeyframe, 1, 2, floodKeyframe(1, 2, 3, []byte{1, 2, 3}))
+		r1, _ := decodeChunkBody(typeKeyframe, other, nil)
+		r2, _ := decodeChunkBody(typ, rec[recordHeaderLen:], r1)
+		r3, _ := decodeChunkBody(typeKeyframe, other, r2)
+		r4, detail := decodeChunkBody(typ, rec[recordHeaderLen:], r3)
+		if detail != "" || !sameContent(c, r4) {
+			t.Fatalf("decoded into reused memory: %q, or a different chunk", detail)
+		}
 		// Re-encode what was decoded and decode it again: the same chunk.
 		var p pendingChunk
 		p.reset(c.First)
@@ -87,7 +97,7 @@ func FuzzDecodeChunk(f *testing.F) {
 		p.last = c.Last
 		p.compose()
 		rec2 := appendRecord(nil, typ, c.First, c.Last, p.raw)
-		c2, detail := decodeChunkBody(typ, rec2[recordHeaderLen:])
+		c2, detail := decodeChunkBody(typ, rec2[recordHeaderLen:], nil)
 		if detail != "" {
 			t.Fatalf("re-encoded chunk does not decode: %s", detail)
 		}
@@ -124,4 +134,24 @@ func FuzzDecodeFooter(f *testing.F) {
 			off, next = off+e.length, e.last+1
 		}
 	})
+}
+
+// sameContent reports whether two decoded chunks are equal.
+func sameContent(a, b *ChunkContent) bool {
+	if a.First != b.First || a.Last != b.Last || a.Keyframe() != b.Keyframe() || string(a.Snapshot) != string(b.Snapshot) ||
+		a.SnapshotHash != b.SnapshotHash || a.EndHash != b.EndHash || len(a.Frames) != len(b.Frames) {
+		return false
+	}
+	for i := range a.Frames {
+		fa, fb := a.Frames[i], b.Frames[i]
+		if fa.Tick != fb.Tick || fa.HasHash != fb.HasHash || fa.Hash != fb.Hash || len(fa.Events) != len(fb.Events) {
+			return false
+		}
+		for j := range fa.Events {
+			if fa.Events[j] != fb.Events[j] {
+				return false
+			}
+		}
+	}
+	return true
 }

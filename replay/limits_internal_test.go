@@ -3,6 +3,8 @@ package replay
 import (
 	"bytes"
 	"errors"
+	"flag"
+	"os"
 	"strings"
 	"testing"
 
@@ -76,7 +78,7 @@ func TestChunkEventLimits(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c, detail := decodeChunkBody(typeFrames, chunkBody(typeFrames, tc.first, tc.last, tc.raw))
+			c, detail := decodeChunkBody(typeFrames, chunkBody(typeFrames, tc.first, tc.last, tc.raw), nil)
 			if tc.wantErr != "" {
 				if !strings.Contains(detail, tc.wantErr) {
 					t.Fatalf("decoded with %q, want an error with %q", detail, tc.wantErr)
@@ -97,11 +99,17 @@ func TestChunkEventLimits(t *testing.T) {
 	}
 }
 
+// bombFile is testdata/bomb.skr: a replay whose one chunk is the event
+// bomb of issue 11 (819,000 events, within the byte limits but past
+// MaxChunkEvents), for the tests of the readers of replay directories
+// (server, projections, tools). TestEventBombFile keeps it what this code
+// makes; -update rewrites it.
+const bombFile = "testdata/bomb.skr"
+
 // TestEventBombFile reads a whole file whose one chunk is the old event
-// bomb (819,000 events, within the byte limits but past MaxChunkEvents):
-// it opens (its footer is fine), the chunk is refused with an error that
-// says where and why, and Verify fails; as a crashed file (no footer) the
-// scan stops at it and Verify fails too.
+// bomb: it opens (its footer is fine), the chunk is refused with an error
+// that says where and why, and Verify fails; as a crashed file (no footer)
+// the scan stops at it and Verify fails too.
 func TestEventBombFile(t *testing.T) {
 	t.Parallel()
 	src := []byte("##########\n#........#\n#.S....S.#\n#........#\n#........#\n#.S....S.#\n#........#\n##########\n")
@@ -123,6 +131,14 @@ func TestEventBombFile(t *testing.T) {
 	file = appendRecord(file, typeFooter, 1, 200, appendFooter(nil, index, nil))
 	file = append(file, make([]byte, trailerLen)...)
 	putTrailer(file[len(file)-trailerLen:], int64(chunkEnd))
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		if err := os.WriteFile(bombFile, file, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, err := os.ReadFile(bombFile); err != nil || !bytes.Equal(b, file) {
+		t.Errorf("%s is not the bomb this code makes (%v): run go test ./replay -run TestEventBombFile -update", bombFile, err)
+	}
 
 	r, err := NewReader(bytes.NewReader(file), int64(len(file)))
 	if err != nil {
@@ -152,10 +168,11 @@ func TestEventBombFile(t *testing.T) {
 	}
 }
 
-// TestCacheBounded verifies a flooded recording of 65 chunks of 32,768
-// events (about 1.6 MB each, decoded): the Reader's cache of decoded chunks
-// stays within cacheBytes, where a cache bounded by count alone would hold
-// more than 100 MB.
+// TestCacheBounded reads every frame of a flooded recording of 65 chunks of
+// 32,768 events (about 1.6 MB each, decoded): the Reader's cache of decoded
+// chunks stays within cacheBytes, where a cache bounded by count alone
+// would hold more than 100 MB. Verify, which walks the recording once,
+// keeps nothing.
 func TestCacheBounded(t *testing.T) {
 	t.Parallel()
 	src := []byte("##########\n#........#\n#.S....S.#\n#........#\n#........#\n#.S....S.#\n#........#\n##########\n")
@@ -197,6 +214,14 @@ func TestCacheBounded(t *testing.T) {
 	}
 	if err := r.Verify(nil); err != nil {
 		t.Fatal(err)
+	}
+	if r.cache.ll.Len() > 1 {
+		t.Errorf("Verify left %d chunks in the cache", r.cache.ll.Len())
+	}
+	for _, err := range r.Frames(0, ticks) {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	if r.cache.bytes > cacheBytes || r.cache.bytes < cacheBytes/2 || r.cache.ll.Len() >= 64 {
 		t.Errorf("cache holds %d chunks, %d bytes; want at most %d bytes", r.cache.ll.Len(), r.cache.bytes, cacheBytes)

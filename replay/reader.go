@@ -253,7 +253,7 @@ func (r *Reader) readFooter() error {
 		return errAt("footer", off, ErrCorrupt, "record ends at byte %d, the trailer is at %d", off+recordHeaderLen+int64(h.length), end)
 	}
 	ci := parseChunkInfo(body)
-	raw, detail := decompress(body, ci, MaxFooterRawLen)
+	raw, detail := decompress(body, ci, MaxFooterRawLen, nil)
 	if detail != "" {
 		return errAt("footer", off, ErrCorrupt, "%s", detail)
 	}
@@ -284,6 +284,7 @@ func (r *Reader) scan() error {
 // scanFrom scans from byte off, where a chunk starting at tick next is
 // expected, appending to the index; seen holds the players already listed.
 func (r *Reader) scanFrom(off int64, next uint32, seen map[PlayerInfo]bool) error {
+	var scratch *ChunkContent // each chunk is decoded into the last one's memory
 	for off < r.size {
 		i := len(r.index)
 		where := chunkWhere(i)
@@ -298,7 +299,10 @@ func (r *Reader) scanFrom(off int64, next uint32, seen map[PlayerInfo]bool) erro
 		var c *ChunkContent
 		if err == nil {
 			var detail string
-			c, detail = decodeChunkBody(h.typ, rec[recordHeaderLen:])
+			c, detail = decodeChunkBody(h.typ, rec[recordHeaderLen:], scratch)
+			if c != nil {
+				scratch = c
+			}
 			switch {
 			case detail != "":
 				err = errAt(where, off, ErrCorrupt, "%s", detail)
@@ -495,7 +499,8 @@ func (r *Reader) Chunk(i int) (*Chunk, error) {
 	return &Chunk{Index: i, Offset: e.off, First: e.first, Last: e.last, Keyframe: e.keyframe, Raw: rec}, nil
 }
 
-// content returns chunk i decoded, from the cache when it can.
+// content returns chunk i decoded, from the cache when it can, and keeps
+// it there.
 func (r *Reader) content(i int) (*ChunkContent, error) {
 	r.mu.Lock()
 	c := r.cache.get(i)
@@ -514,6 +519,33 @@ func (r *Reader) content(i int) (*ChunkContent, error) {
 	r.mu.Lock()
 	r.cache.put(i, c)
 	r.mu.Unlock()
+	return c, nil
+}
+
+// walker reads the chunks of a walk through the whole recording (Verify,
+// Play): what is not in the cache is decoded into the memory of the last
+// chunk it decoded, and not cached, since the walk will not come back to
+// it. It holds one chunk at a time.
+type walker struct {
+	r       *Reader
+	scratch *ChunkContent
+}
+
+func (w *walker) chunk(i int) (*ChunkContent, error) {
+	w.r.mu.Lock()
+	c := w.r.cache.get(i)
+	w.r.mu.Unlock()
+	if c != nil {
+		return c, nil // the cache's: never decoded into
+	}
+	ch, err := w.r.Chunk(i)
+	if err != nil {
+		return nil, err
+	}
+	if c, err = ch.DecodeReuse(w.scratch); err != nil {
+		return nil, err
+	}
+	w.scratch = c
 	return c, nil
 }
 
@@ -572,24 +604,33 @@ func (r *Reader) Seek(tick uint32) (*sim.World, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := r.forward(w, tick, nil, nil); err != nil {
+	if err := r.forward(w, tick, nil, true, nil); err != nil {
 		return nil, err
 	}
 	return w, nil
 }
 
-// forward steps w to tick, calling fn after each tick.
-func (r *Reader) forward(w *sim.World, tick uint32, inputs []sim.Input, fn func(f *protocol.Frame, w *sim.World) error) error {
+// forward steps w to tick, calling fn after each tick; keep says whether
+// the chunks it decodes are cached (not for a walk through the whole
+// recording).
+func (r *Reader) forward(w *sim.World, tick uint32, inputs []sim.Input, keep bool, fn func(f *protocol.Frame, w *sim.World) error) error {
 	if inputs == nil {
 		inputs = make([]sim.Input, 0, 64)
 	}
+	wk := walker{r: r}
 	for w.Tick < tick {
 		i := r.chunkAt(w.Tick + 1)
-		c, err := r.content(i)
+		var c *ChunkContent
+		var err error
+		if keep {
+			c, err = r.content(i)
+		} else {
+			c, err = wk.chunk(i)
+		}
 		if err != nil {
 			return err
 		}
-		if err := c.playTo(w, min(tick, c.Last), inputs, fn); err != nil {
+		if err := c.playTo(w, min(tick, c.Last), &inputs, fn); err != nil {
 			return err
 		}
 	}
@@ -612,7 +653,7 @@ func (r *Reader) Play(fn func(f *protocol.Frame, w *sim.World) error) error {
 	if err != nil {
 		return err
 	}
-	return r.forward(w, last, nil, fn)
+	return r.forward(w, last, nil, false, fn)
 }
 
 // Frames yields the frame of every tick from from to to (clamped to

@@ -69,8 +69,9 @@ func (r *Reader) verifyChunks(progress func(done, total uint32)) error {
 		}
 		return nil
 	}
+	wk := walker{r: r}
 	for i := range r.index {
-		c, err := r.content(i)
+		c, err := wk.chunk(i)
 		if err != nil {
 			return err
 		}
@@ -83,7 +84,7 @@ func (r *Reader) verifyChunks(progress func(done, total uint32)) error {
 				return &VerifyError{Tick: c.First - 1, Want: c.SnapshotHash, Got: sim.HashSnapshot(snap), What: "keyframe"}
 			}
 		}
-		if err := c.playTo(w, c.Last, inputs, checkFrame); err != nil {
+		if err := c.playTo(w, c.Last, &inputs, checkFrame); err != nil {
 			return err
 		}
 		if h := w.Hash(); h != c.EndHash {

@@ -110,6 +110,7 @@ type Engine struct {
 	// Owned by Run's goroutine.
 	dir         *replay.Dir
 	pace        *pacer
+	dec         chunkDecoder // every feeder's
 	files       map[string]*fileState
 	tctx        context.Context // the tails' parent
 	lastSave    time.Time
@@ -446,7 +447,7 @@ func (e *Engine) visit(ctx context.Context, id string, follow bool) {
 		return
 	}
 	f := newFeeder(matchOf(id, h), e.slots)
-	f.pace = e.pace
+	f.pace, f.dec = e.pace, &e.dec
 	err = f.playReader(ctx, r, e.yield)
 	e.ticks += f.ticks
 	if ctx.Err() != nil {
@@ -699,10 +700,11 @@ func (e *Engine) apply(f *feeder, m *sim.Map, ch *replay.Chunk) error {
 	if f.w != nil && ch.Last <= f.w.Tick {
 		return nil // consumed already (a tail starts from the first chunk)
 	}
-	c, err := ch.Decode()
+	c, err := f.decode(ch)
 	if err != nil {
 		return err
 	}
+	f.pace.pause()
 	if f.w == nil {
 		w, err := restoreFirst(m, c, f.m.FirstTick)
 		if err != nil {

@@ -78,7 +78,27 @@ type feeder struct {
 	tick      Tick
 	ticks     uint64 // ticks simulated
 	progress  func(tick uint32)
-	pace      *pacer // nil: never pauses
+	pace      *pacer        // nil: never pauses
+	dec       *chunkDecoder // shared by the feeders of an engine
+}
+
+// chunkDecoder decodes chunks into the memory of the last chunk it decoded:
+// a chunk is played whole before the next is decoded, so one buffer serves
+// every file of an engine, and catch-up allocates nothing per chunk.
+type chunkDecoder struct {
+	scratch *replay.ChunkContent
+}
+
+// decode decodes ch into the memory of the chunk decoded before it.
+func (f *feeder) decode(ch *replay.Chunk) (*replay.ChunkContent, error) {
+	if f.dec == nil {
+		f.dec = &chunkDecoder{}
+	}
+	c, err := ch.DecodeReuse(f.dec.scratch)
+	if err == nil {
+		f.dec.scratch = c
+	}
+	return c, err
 }
 
 func newFeeder(m Match, slots []*slot) *feeder {
@@ -207,22 +227,34 @@ func (f *feeder) playReader(ctx context.Context, r *replay.Reader, after func())
 	if in.Chunks == 0 || from > in.LastTick {
 		return nil // nothing recorded, or every projection has ended the match
 	}
-	w, err := r.Seek(from)
-	if err != nil {
-		return err
+	if from > in.FirstTick {
+		// Resuming: from the keyframe at or before the lowest mark. A
+		// match not started yet begins with the first chunk's snapshot,
+		// below, decoded once.
+		w, err := r.Seek(from)
+		if err != nil {
+			return err
+		}
+		f.begin(w)
 	}
-	f.begin(w)
 	for i := range in.Chunks {
 		ch, err := r.Chunk(i)
 		if err != nil {
 			return err
 		}
-		if ch.Last <= f.w.Tick {
+		if f.w != nil && ch.Last <= f.w.Tick {
 			continue
 		}
-		c, err := ch.Decode()
+		c, err := f.decode(ch)
 		if err != nil {
 			return err
+		}
+		if f.w == nil {
+			w, err := restoreFirst(r.Map(), c, f.m.FirstTick)
+			if err != nil {
+				return err
+			}
+			f.begin(w)
 		}
 		f.pace.pause() // decoding a chunk can be a slice's worth of work
 		if err := f.play(c); err != nil {
