@@ -21,6 +21,8 @@ type metrics struct {
 	slowKicks    prometheus.Counter
 	desyncs      prometheus.Counter
 	replayBehind prometheus.Counter
+	// replaysRemoved counts the replays the retention removed.
+	replaysRemoved prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -48,6 +50,9 @@ func newMetrics() *metrics {
 		replayBehind: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "skirmish_replay_writer_behind_total", Help: "Times a replay writer's queue was full when a chunk was sealed.",
 		}),
+		replaysRemoved: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "skirmish_replays_removed_total", Help: "Replays removed by the retention (-replay-keep).",
+		}),
 	}
 }
 
@@ -55,6 +60,7 @@ func (m *metrics) register() {
 	m.reg.MustRegister(m.tickSeconds, m.tickOverruns, m.matches, m.sessions, m.accepted, m.rejected,
 		m.bytesIn, m.bytesOut, m.slowKicks, m.desyncs, m.replayBehind,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg.MustRegister(m.replaysRemoved)
 }
 
 func (m *metrics) reject(r protocol.Reason) { m.rejected.WithLabelValues(r.String()).Inc() }

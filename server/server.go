@@ -15,6 +15,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/skirmishgg/skirmish/assets"
 	"github.com/skirmishgg/skirmish/protocol"
+	"github.com/skirmishgg/skirmish/replay"
 )
 
 // Server hosts matches: it accepts WebSocket clients on /ws, places them in
@@ -32,6 +33,8 @@ type Server struct {
 	shuttingDown atomic.Bool
 	replays      replayIndex
 	read         *readModels // leaderboard, summaries, heatmaps (readmodels.go)
+	dir          *replay.Dir // every reader of the replay directory opens through it
+	stopRetain   func()      // stops the retention's goroutine (retention.go) and waits
 }
 
 // New returns a server configured by opts (see Options for the defaults).
@@ -46,9 +49,14 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: o, matches: make(map[string]*match), metrics: newMetrics()}
 	s.metrics.register()
+	if s.dir, err = replay.OpenDir(o.ReplayDir); err != nil {
+		return nil, fmt.Errorf("server: replay directory: %w", err)
+	}
 	if s.read, err = s.startReadModels(); err != nil {
+		s.dir.Close()
 		return nil, fmt.Errorf("server: read models: %w", err)
 	}
+	s.startRetention()
 	s.routes()
 	return s, nil
 }
@@ -191,6 +199,7 @@ func (s *Server) removeMatch(m *match) {
 // or for ctx. http.Server.Shutdown does not close WebSockets: call this first.
 func (s *Server) Shutdown(ctx context.Context) error {
 	defer s.read.stop() // the projection engine stops last, saving its checkpoints
+	s.stopRetain()
 	s.shuttingDown.Store(true)
 	for _, m := range s.sortedMatches() {
 		m.requestEnd("server shutting down")
