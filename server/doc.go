@@ -15,4 +15,8 @@
 // goroutine that drains the queue; a session whose queue fills is
 // disconnected, so no client can delay a tick. The HTTP API (api.go) reads
 // matches through atomics or by running a function inside the match loop.
+// The replay directory is read only through a replay.Dir (regular files, no
+// link followed): the replay list, files and live streams (replays.go), the
+// read models (readmodels.go), and the retention that removes old replays
+// on its own goroutine (retention.go).
 package server
