@@ -23,7 +23,9 @@ type WriteSyncer interface {
 // Options configure a Writer. The zero value is the documented default.
 type Options struct {
 	// ChunkTicks is how many ticks a chunk covers: a crash loses at most
-	// this many. Default: one second of ticks (the header's TickRate).
+	// this many. A chunk is sealed sooner when its events near the
+	// format's limits (MaxChunkEvents). Default: one second of ticks (the
+	// header's TickRate).
 	ChunkTicks int
 	// KeyframeTicks is the distance between keyframes (chunks that start
 	// with a world snapshot); seeking fast-forwards at most this many ticks.
