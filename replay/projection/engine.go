@@ -706,7 +706,7 @@ func (e *Engine) apply(f *feeder, m *sim.Map, ch *replay.Chunk) error {
 	}
 	f.pace.pause()
 	if f.w == nil {
-		w, err := restoreFirst(m, c, f.m.FirstTick)
+		w, err := restoreFirst(m, c, &f.m)
 		if err != nil {
 			return err
 		}

@@ -250,7 +250,7 @@ func (f *feeder) playReader(ctx context.Context, r *replay.Reader, after func())
 			return err
 		}
 		if f.w == nil {
-			w, err := restoreFirst(r.Map(), c, f.m.FirstTick)
+			w, err := restoreFirst(r.Map(), c, &f.m)
 			if err != nil {
 				return err
 			}
@@ -311,17 +311,18 @@ func PlayFile(path string, progress func(done, total uint32), ps ...Projection) 
 }
 
 // restoreFirst returns the world of chunk c's snapshot, which must be the
-// first chunk of a recording that starts at first.
-func restoreFirst(m *sim.Map, c *replay.ChunkContent, first uint32) (*sim.World, error) {
+// first chunk of match m's recording, on map mp.
+func restoreFirst(mp *sim.Map, c *replay.ChunkContent, m *Match) (*sim.World, error) {
+	first := m.FirstTick
 	if !c.Keyframe() || c.First != first+1 {
 		return nil, fmt.Errorf("projection: first chunk covers ticks %d..%d (keyframe %v), want a keyframe from tick %d", c.First, c.Last, c.Keyframe(), first+1)
 	}
-	w, err := sim.Restore(m, c.Snapshot)
+	w, err := sim.Restore(mp, c.Snapshot)
 	if err != nil {
 		return nil, fmt.Errorf("projection: first chunk's snapshot: %w", err)
 	}
-	if w.Tick != first {
-		return nil, fmt.Errorf("projection: first chunk's snapshot is of tick %d, want %d", w.Tick, first)
+	if w.Tick != first || w.TickRate != m.TickRate {
+		return nil, fmt.Errorf("projection: first chunk's snapshot is of tick %d at %d Hz, want tick %d at %d Hz", w.Tick, w.TickRate, first, m.TickRate)
 	}
 	return w, nil
 }
