@@ -79,7 +79,7 @@ func FuzzDecodeChunk(f *testing.F) {
 		}
 		// Decoded into the memory of other chunks (DecodeReuse), it is
 		// the same chunk.
-		other := chunkBody(typeKeyframe, 1, 2, floodKeyframe(1, 2, 3, []byte{1, 2, 3}))
+		other := chunkBody(typeKeyframe, 1, 2, otherChunk)
 		r1, _ := decodeChunkBody(typeKeyframe, other, nil)
 		r2, _ := decodeChunkBody(typ, rec[recordHeaderLen:], r1)
 		r3, _ := decodeChunkBody(typeKeyframe, other, r2)
@@ -135,6 +135,20 @@ func FuzzDecodeFooter(f *testing.F) {
 		}
 	})
 }
+
+// otherChunk is a keyframe payload to decode between two decodings of the
+// same chunk into reused memory.
+var otherChunk = func() []byte {
+	m, err := sim.ParseMap("t", []byte("##########\n#........#\n#.S....S.#\n#........#\n#........#\n#.S....S.#\n#........#\n##########\n"))
+	if err != nil {
+		panic(err)
+	}
+	w, err := sim.NewWorld(m, 60)
+	if err != nil {
+		panic(err)
+	}
+	return floodKeyframe(1, 2, 3, w)
+}()
 
 // sameContent reports whether two decoded chunks are equal.
 func sameContent(a, b *ChunkContent) bool {

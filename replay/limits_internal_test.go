@@ -20,22 +20,33 @@ func floodPayload(first uint32, ticks, perTick int) []byte {
 	return floodKeyframe(first, ticks, perTick, nil)
 }
 
-// floodKeyframe is floodPayload with the snapshot of a keyframe, if
-// snapshot is not nil.
-func floodKeyframe(first uint32, ticks, perTick int, snapshot []byte) []byte {
+// floodKeyframe is floodPayload as a keyframe starting from world w (at
+// tick first-1), with its snapshot and the hash of the world after the
+// chunk, so that it plays and verifies; with w nil, a chunk without a
+// snapshot, whose end hash is left zero.
+func floodKeyframe(first uint32, ticks, perTick int, w *sim.World) []byte {
 	var p pendingChunk
 	p.reset(first)
-	if snapshot != nil {
-		p.keyframe, p.snapshot, p.snapHash = true, snapshot, sim.HashSnapshot(snapshot)
+	if w != nil {
+		p.keyframe, p.snapshot = true, w.AppendSnapshot(nil)
+		p.snapHash = sim.HashSnapshot(p.snapshot)
 	}
 	evs := make([]protocol.Event, perTick)
+	inputs := make([]sim.Input, perTick)
 	seq := uint32(0)
 	for t := range ticks {
 		for i := range evs {
 			seq++
 			evs[i] = protocol.Event{Seq: seq, Input: sim.Input{Player: 1, Action: sim.Fire}}
+			inputs[i] = evs[i].Input
 		}
 		p.add(&protocol.Frame{Tick: first + uint32(t), Events: evs})
+		if w != nil {
+			sim.Step(w, inputs)
+		}
+	}
+	if w != nil {
+		p.endHash = w.Hash()
 	}
 	p.compose()
 	return p.raw
@@ -122,7 +133,7 @@ func TestEventBombFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := Header{MatchID: "bomb", Map: "t", MapSource: src, TickRate: 60, FormatVersion: FormatVersion, SimVersion: sim.Version}
-	raw := floodKeyframe(1, 200, 4095, w.AppendSnapshot(nil))
+	raw := floodKeyframe(1, 200, 4095, w)
 	file := appendHeader(nil, &h)
 	hdrLen := len(file)
 	file = appendRecord(file, typeKeyframe, 1, 200, raw)
