@@ -41,6 +41,10 @@ var actionArgs = [...][]Arg{
 	sim.Fire:        nil,
 }
 
+// MaxActionArgs is the most arguments an action has (TestActionCodec
+// checks it): decoders bound the values of many events with it.
+const MaxActionArgs = 2
+
 // lastAction is the highest action code.
 const lastAction = len(actionArgs) - 1
 

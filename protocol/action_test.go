@@ -54,6 +54,11 @@ func roundTrip(in sim.Input) (sim.Input, error) {
 // the decoder when they come in anyway, naming the argument.
 func TestActionCodec(t *testing.T) {
 	t.Parallel()
+	for a := sim.Action(0); protocol.KnownAction(a) || a == 0; a++ {
+		if n := len(protocol.ActionArgs(a)); n > protocol.MaxActionArgs {
+			t.Errorf("%v has %d arguments, above MaxActionArgs %d", a, n, protocol.MaxActionArgs)
+		}
+	}
 	long := strings.Repeat("x", sim.MaxNameLen)
 	for _, in := range []sim.Input{
 		{Action: sim.Join, Name: "a"},

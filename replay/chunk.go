@@ -3,6 +3,8 @@ package replay
 import (
 	"fmt"
 	"math"
+	"slices"
+	"unsafe"
 
 	"github.com/skirmishgg/skirmish/protocol"
 	"github.com/skirmishgg/skirmish/protocol/mpack"
@@ -22,13 +24,21 @@ type Chunk struct {
 }
 
 // Decode checks and decodes the chunk's payload.
-func (c *Chunk) Decode() (*ChunkContent, error) {
+func (c *Chunk) Decode() (*ChunkContent, error) { return c.DecodeReuse(nil) }
+
+// DecodeReuse is Decode reusing the memory of old, a content that an
+// earlier DecodeReuse returned (or nil): old, and everything read from it,
+// must no longer be used. A reader that walks a recording chunk after chunk
+// (projections, tools) allocates nothing per chunk once its buffers have
+// grown to the largest chunk, which keeps the garbage collector, and the
+// CPU it takes from everything else in the process, out of the way.
+func (c *Chunk) DecodeReuse(old *ChunkContent) (*ChunkContent, error) {
 	typ := byte(typeFrames)
 	if c.Keyframe {
 		typ = typeKeyframe
 	}
 	body := c.Raw[recordHeaderLen:]
-	cc, detail := decodeChunkBody(typ, body)
+	cc, detail := decodeChunkBody(typ, body, old)
 	if detail != "" {
 		return nil, errAt(chunkWhere(c.Index), c.Offset, ErrCorrupt, "%s", detail)
 	}
@@ -48,6 +58,26 @@ type ChunkContent struct {
 	// Frames holds the ticks that have events or a server hash, in tick
 	// order; the other ticks of First..Last had no events.
 	Frames []protocol.Frame
+
+	mem    int          // about how many bytes it holds, for the Reader's cache
+	keep   chunkScratch // buffers kept for DecodeReuse
+	inputs []sim.Input  // Play's scratch
+}
+
+// chunkScratch is what decoding a chunk needs besides its content: kept by
+// a content that DecodeReuse returned, for the next one.
+type chunkScratch struct {
+	raw    []byte
+	snap   []byte
+	events []protocol.Event
+	ticks  []uint32
+	hashes []tickHash
+	seqs   map[sim.PlayerID]uint32
+}
+
+type tickHash struct {
+	tick uint32
+	hash uint64
 }
 
 // Keyframe reports whether the chunk holds a snapshot.
@@ -70,13 +100,17 @@ func (c *ChunkContent) frameIndex(tick uint32) int {
 // Play steps w through the chunk's ticks from w.Tick+1 to Last; w must be at
 // a tick in First-1..Last. fn, if not nil, is called after each tick with the
 // tick's frame (empty for a tick without events; valid only during the call)
-// and the world; an error from fn stops the play.
+// and the world; an error from fn stops the play. It is not safe to call
+// concurrently on one content (it keeps its scratch space there).
 func (c *ChunkContent) Play(w *sim.World, fn func(f *protocol.Frame, w *sim.World) error) error {
-	return c.playTo(w, c.Last, nil, fn)
+	return c.playTo(w, c.Last, &c.inputs, fn)
 }
 
-// playTo steps w up to tick end (within the chunk), reusing inputs.
-func (c *ChunkContent) playTo(w *sim.World, end uint32, inputs []sim.Input, fn func(f *protocol.Frame, w *sim.World) error) error {
+// playTo steps w up to tick end (within the chunk), reusing *inputs (and
+// growing it, for the next call).
+func (c *ChunkContent) playTo(w *sim.World, end uint32, scratch *[]sim.Input, fn func(f *protocol.Frame, w *sim.World) error) error {
+	inputs := *scratch
+	defer func() { *scratch = inputs }()
 	if w.Tick+1 < c.First || w.Tick > c.Last || end > c.Last {
 		return fmt.Errorf("replay: world at tick %d cannot play chunk %d..%d to %d", w.Tick, c.First, c.Last, end)
 	}
@@ -133,6 +167,7 @@ type pendingChunk struct {
 	nHashes     int
 	events      []byte // encoded events
 	nValues     int    // values in events
+	nEvents     int    // events in events
 	lastEvTick  uint32
 	seqs        []playerSeq // each player's last seq in the chunk
 	raw         []byte      // the payload, composed on the writer's goroutine
@@ -156,7 +191,7 @@ func (p *pendingChunk) reset(first uint32) {
 	p.snapshot = p.snapshot[:0]
 	p.snapHash, p.endHash = 0, 0
 	p.hashes, p.nHashes = p.hashes[:0], 0
-	p.events, p.nValues = p.events[:0], 0
+	p.events, p.nValues, p.nEvents = p.events[:0], 0, 0
 	p.lastEvTick = first
 	p.seqs = p.seqs[:0]
 }
@@ -183,7 +218,30 @@ func (p *pendingChunk) add(f *protocol.Frame) {
 		p.lastEvTick = f.Tick
 		p.nValues += 4 + len(protocol.ActionArgs(ev.Input.Action))
 	}
+	p.nEvents += len(f.Events)
 	p.events = a.Bytes()
+}
+
+// Thresholds at which a Writer seals a chunk before its ChunkTicks are
+// reached, so that a chunk stays within MaxChunkEvents and MaxRawLen
+// however long ChunkTicks is and however busy the match. A Writer that is
+// behind lets a chunk grow past them, up to hardFull.
+const (
+	sealEvents = MaxChunkEvents / 2
+	sealBytes  = MaxRawLen / 4
+)
+
+// full reports whether the chunk has reached a threshold to seal at.
+func (p *pendingChunk) full() bool {
+	return p.nEvents >= sealEvents || len(p.events)+len(p.hashes) >= sealBytes
+}
+
+// hardFull reports whether the chunk cannot take another tick without
+// risking a limit of the format: another MaxTickEvents events, or the
+// ticks or bytes of its payload.
+func (p *pendingChunk) hardFull() bool {
+	return p.nEvents > MaxChunkEvents-MaxTickEvents || int(p.last-p.first+1) >= MaxChunkTicks ||
+		len(p.events)+len(p.hashes) >= MaxRawLen/2
 }
 
 type playerSeq struct {
@@ -226,6 +284,10 @@ func (p *pendingChunk) compose() {
 	p.raw = a.Bytes()
 }
 
+// maxEventValues is the most values an event takes in a chunk: its tick
+// delta, player, seq delta and action, and the action's arguments.
+const maxEventValues = 4 + protocol.MaxActionArgs
+
 // appendEvent appends an event's values: its tick delta, player, seq delta,
 // then its action and arguments as protocol encodes them.
 func appendEvent(a *mpack.Appender, dt uint32, seqDelta int64, ev *protocol.Event) {
@@ -237,7 +299,11 @@ func appendEvent(a *mpack.Appender, dt uint32, seqDelta int64, ev *protocol.Even
 
 // decodeChunkBody checks a record body of a frames or keyframe record and
 // decodes its payload. The detail string says what is wrong, or is empty.
-func decodeChunkBody(typ byte, body []byte) (*ChunkContent, string) {
+//
+// reuse, if not nil, is a content to decode into, reusing its buffers,
+// which the result keeps for the next call; without it, a new content keeps
+// nothing but its own data (a Reader caches it).
+func decodeChunkBody(typ byte, body []byte, reuse *ChunkContent) (*ChunkContent, string) {
 	if len(body) < chunkInfoLen {
 		return nil, fmt.Sprintf("body of %d bytes", len(body))
 	}
@@ -245,11 +311,17 @@ func decodeChunkBody(typ byte, body []byte) (*ChunkContent, string) {
 	if ci.last < ci.first || ci.first == 0 || ci.last-ci.first >= MaxChunkTicks {
 		return nil, fmt.Sprintf("tick span %d..%d (at most %d ticks, from tick 1)", ci.first, ci.last, MaxChunkTicks)
 	}
-	raw, detail := decompress(body, ci, MaxRawLen)
+	var sc chunkScratch
+	c := &ChunkContent{}
+	if reuse != nil {
+		c, sc = reuse, reuse.keep
+		*c = ChunkContent{Frames: reuse.Frames[:0], inputs: reuse.inputs}
+	}
+	raw, detail := decompress(body, ci, MaxRawLen, sc.raw)
 	if detail != "" {
 		return nil, detail
 	}
-	c := &ChunkContent{First: ci.first, Last: ci.last}
+	c.First, c.Last = ci.first, ci.last
 	r := mpack.GetReader(raw)
 	defer mpack.PutReader(r)
 	r.ArrayLen("chunk", 5, 5)
@@ -264,22 +336,28 @@ func decodeChunkBody(typ byte, body []byte) (*ChunkContent, string) {
 		if typ != typeKeyframe {
 			r.Fail("snapshot in a chunk that is not a keyframe")
 		}
-		c.Snapshot = r.Bin("snapshot", MaxRawLen)
+		// A copy, so that a cached chunk does not keep the whole
+		// decompressed payload alive for its snapshot.
+		sc.snap = append(sc.snap[:0], r.Bin("snapshot", MaxRawLen)...)
+		if sc.snap == nil {
+			sc.snap = []byte{} // an empty snapshot still makes a keyframe
+		}
+		c.Snapshot = sc.snap
 		c.SnapshotHash = r.Uint64("snapshot hash")
 	}
 	c.EndHash = r.Uint64("end hash")
 	span := int64(ci.last - ci.first)
 	nh := r.ArrayLen("hashes", 0, 2*MaxChunkTicks)
-	if r.Err() == nil && nh%2 != 0 {
+	switch {
+	case r.Err() != nil:
+	case nh%2 != 0:
 		r.Fail("odd hash list of %d", nh)
+	case int64(nh/2) > span+1:
+		r.Fail("%d hashes for %d ticks", nh/2, span+1)
 	}
-	type tickHash struct {
-		tick uint32
-		hash uint64
-	}
-	var hashes []tickHash
-	if nh > 0 {
-		hashes = make([]tickHash, 0, nh/2)
+	hashes := sc.hashes[:0]
+	if nh > 0 && r.Err() == nil {
+		hashes = slices.Grow(hashes, nh/2)
 	}
 	for i := 0; i < nh/2 && r.Err() == nil; i++ {
 		t := ci.first + uint32(r.Int("hash tick", 0, span))
@@ -290,22 +368,43 @@ func decodeChunkBody(typ byte, body []byte) (*ChunkContent, string) {
 		hashes = append(hashes, tickHash{t, h})
 	}
 	nv := r.ArrayLen("events", 0, r.Len())
-	var events []protocol.Event
-	var ticks []uint32
-	if nv > 0 && r.Err() == nil {
-		// Four or more values per event; a hostile count only gets a small
-		// start, and the slices grow with the events actually there.
-		events = make([]protocol.Event, 0, min(nv/4, 1024))
-		ticks = make([]uint32, 0, min(nv/4, 1024))
+	if nv > maxEventValues*MaxChunkEvents && r.Err() == nil {
+		// Refused before decoding any: the event bomb is turned away at
+		// the cost of reading one count.
+		r.Fail("%d values: more than %d events in the chunk (MaxChunkEvents)", nv, MaxChunkEvents)
 	}
-	seqs := make(map[sim.PlayerID]uint32)
-	tick := ci.first
+	events, ticks := sc.events[:0], sc.ticks[:0]
+	if nv > 0 && r.Err() == nil {
+		// Four or more values per event, and no more than MaxChunkEvents
+		// events: at most 3 MiB, whatever the count claims.
+		events = slices.Grow(events, min(nv/4, MaxChunkEvents))
+		ticks = slices.Grow(ticks, min(nv/4, MaxChunkEvents))
+	}
+	seqs := sc.seqs
+	if seqs == nil {
+		seqs = make(map[sim.PlayerID]uint32)
+	}
+	clear(seqs)
+	tick, inTick := ci.first, 0
 	for left := nv; left > 0 && r.Err() == nil; {
 		if left < 4 {
 			r.Fail("%d values after the last event", left)
 			break
 		}
-		tick += uint32(r.Int("tick delta", 0, int64(ci.last-tick)))
+		if len(events) == MaxChunkEvents {
+			r.Fail("more than %d events in the chunk (MaxChunkEvents)", MaxChunkEvents)
+			break
+		}
+		dt := uint32(r.Int("tick delta", 0, int64(ci.last-tick)))
+		tick += dt
+		if dt > 0 {
+			inTick = 0
+		}
+		inTick++
+		if inTick > MaxTickEvents {
+			r.Fail("more than %d events at tick %d (MaxTickEvents)", MaxTickEvents, tick)
+			break
+		}
 		var ev protocol.Event
 		ev.Input.Player = sim.PlayerID(r.Int("player", 1, math.MaxUint32))
 		seqDelta := r.Int("seq delta", -math.MaxUint32, math.MaxUint32)
@@ -356,6 +455,11 @@ func decodeChunkBody(typ byte, body []byte) (*ChunkContent, string) {
 			hi++
 		}
 		c.Frames = append(c.Frames, f)
+	}
+	c.mem = len(c.Snapshot) + cap(events)*int(unsafe.Sizeof(protocol.Event{})) +
+		cap(c.Frames)*int(unsafe.Sizeof(protocol.Frame{})) + int(unsafe.Sizeof(*c))
+	if reuse != nil {
+		c.keep = chunkScratch{raw: raw, snap: sc.snap, events: events, ticks: ticks, hashes: hashes, seqs: seqs}
 	}
 	return c, ""
 }

@@ -116,7 +116,7 @@ func (c *Cursor) set(w *sim.World) {
 // forward steps the cursor's world to tick, keeping checkpoints on the way
 // and calling fn after each tick.
 func (c *Cursor) forward(tick uint32, fn func(f *protocol.Frame, w *sim.World) error) error {
-	return c.r.forward(c.w, tick, c.inputs, func(f *protocol.Frame, w *sim.World) error {
+	return c.r.forward(c.w, tick, c.inputs, true, func(f *protocol.Frame, w *sim.World) error {
 		if w.Tick%blockTicks == 0 {
 			c.checkpoint(w)
 		}

@@ -36,9 +36,13 @@
 // keep the bytes and Grow a Reader over them as chunks come (only the new
 // ones are read); Cursor.Rebase moves a cursor onto the grown Reader.
 //
-// Untrusted input: every length is checked against a cap (MaxHeaderLen,
-// MaxChunkLen, MaxRawLen, ...) before anything is allocated, the zstd decoder
-// is limited to MaxFooterRawLen, and every error is an *Error that says
-// where (header, chunk N at byte X, footer, trailer) and why, wrapping
-// ErrCorrupt, ErrTruncated or ErrVersion.
+// Untrusted input: every length and count is checked against a cap
+// (MaxHeaderLen, MaxChunkLen, MaxRawLen, MaxTickEvents, MaxChunkEvents, ...)
+// before anything is allocated for it, each zstd frame decompresses to at
+// most its record's RawLen, a Reader's cache of decoded chunks is bounded
+// in bytes, and every error is an *Error that says where (header, chunk N at
+// byte X, footer, trailer) and why, wrapping ErrCorrupt, ErrTruncated or
+// ErrVersion. Files of a replay directory are opened with a Dir, which
+// opens regular files only and follows no symbolic link; Open and Follow
+// refuse at once a path that is not a regular file.
 package replay

@@ -156,7 +156,7 @@ func dumpFile(t *testing.T, file []byte) string {
 		d.line(1, rec[13:17], "u32 last tick %d", ci.last)
 		d.line(1, rec[17:21], "u32 raw length %d", ci.rawLen)
 		d.line(1, rec[21:], "zstd frame, %d bytes", len(rec)-21)
-		raw, detail := decompress(rec[9:], ci, MaxFooterRawLen)
+		raw, detail := decompress(rec[9:], ci, MaxFooterRawLen, nil)
 		if detail != "" {
 			t.Fatal(detail)
 		}
@@ -166,7 +166,7 @@ func dumpFile(t *testing.T, file []byte) string {
 			off += len(rec)
 			break
 		}
-		c, detail := decodeChunkBody(typ, rec[9:])
+		c, detail := decodeChunkBody(typ, rec[9:], nil)
 		if detail != "" {
 			t.Fatal(detail)
 		}

@@ -22,4 +22,9 @@ var (
 	// loop that the chunk being assembled reached MaxChunkTicks; recording
 	// stops rather than block the caller or grow without bound.
 	ErrBehind = errors.New("replay: writer too far behind")
+	// ErrNotRegular: the name is not a regular file (a symbolic link in a
+	// replay directory, a named pipe, a device, a directory, ...), so it is
+	// not opened: a named pipe would block the reader, a link could lead
+	// anywhere.
+	ErrNotRegular = errors.New("replay: not a regular file")
 )

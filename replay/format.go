@@ -56,7 +56,8 @@ import (
 // bytes after CRC (so 12 + the compressed size); CRC is the CRC-32C of bytes
 // 0-4 followed by those Length bytes. RawLen is the decompressed size of the
 // zstd frame. Length and RawLen are checked against their caps before
-// anything is allocated.
+// anything is allocated, and a chunk's events against MaxTickEvents and
+// MaxChunkEvents as they are decoded.
 //
 // Trailer, the last 16 bytes of a cleanly closed file:
 //
@@ -82,7 +83,12 @@ const (
 	typeFooter   = 3 // the index written by a clean Close
 )
 
-// Limits, checked when reading before any allocation.
+// Limits, checked when reading before any allocation. A Writer never
+// writes a file that breaks them: it seals a chunk early when its events
+// near a cap, and stops recording (ErrBehind) when it cannot. Together they
+// bound what one chunk costs a reader: a few MiB to read and decompress,
+// about 12 MiB decoded at most (MaxChunkEvents events, MaxChunkTicks
+// hashes), and at most MaxTickEvents inputs for the simulation in one tick.
 const (
 	headerPrefixLen = 18
 	recordHeaderLen = 9
@@ -97,17 +103,33 @@ const (
 	MaxMatchIDLen = 64
 	// MaxMapNameLen caps the map name.
 	MaxMapNameLen = 64
-	// MaxChunkLen caps a record's Length (its compressed size).
-	MaxChunkLen = 16 << 20
-	// MaxRawLen caps a chunk's decompressed size; the zstd decoder's memory
-	// is limited to it too. A one-second chunk of a full match is a few KiB.
+	// MaxRawLen caps a chunk's decompressed size. A one-second chunk of a
+	// full match is a few KiB.
 	MaxRawLen = 4 << 20
+	// MaxChunkLen caps a chunk record's Length: the chunk info and a zstd
+	// frame of at most MaxRawLen bytes, which zstd never makes more than
+	// 1/256 larger (plus a few bytes) even for incompressible data.
+	MaxChunkLen = chunkInfoLen + MaxRawLen + 64<<10
 	// MaxFooterRawLen caps the footer's decompressed size: room for the
 	// index of a match of more than two days in one-second chunks.
 	MaxFooterRawLen = 16 << 20
+	// MaxFooterLen caps the footer record's Length, as MaxChunkLen does a
+	// chunk's.
+	MaxFooterLen = chunkInfoLen + MaxFooterRawLen + 256<<10
 	// MaxChunkTicks caps the ticks one chunk may span. A Writer whose disk
 	// stalls for this long fails with ErrBehind.
 	MaxChunkTicks = 1 << 16
+	// MaxTickEvents caps the events of one tick: as many as a frame
+	// message may carry (protocol.MaxEvents). A server takes at most 1024
+	// commands a tick, plus its own events (joins, leaves, and the stops
+	// of a lost connection: a few per player), well within it.
+	MaxTickEvents = 4096
+	// MaxChunkEvents caps the events of one chunk. A Writer seals a chunk
+	// once it holds half as many, so that a tick loop that takes 1024
+	// commands every tick (61,440 a second at 60 Hz, 131,072 at 128 Hz)
+	// still writes chunks a reader accepts, whatever the chunk length in
+	// ticks.
+	MaxChunkEvents = 1 << 16
 )
 
 var (
@@ -175,8 +197,12 @@ func parseRecordHeader(b []byte) (recordHeader, string) {
 	default:
 		return h, fmt.Sprintf("unknown record type %d", h.typ)
 	}
-	if h.length < chunkInfoLen || h.length > MaxChunkLen {
-		return h, fmt.Sprintf("length %d outside %d..%d", h.length, chunkInfoLen, MaxChunkLen)
+	limit := uint32(MaxChunkLen)
+	if h.typ == typeFooter {
+		limit = MaxFooterLen
+	}
+	if h.length < chunkInfoLen || h.length > limit {
+		return h, fmt.Sprintf("length %d outside %d..%d", h.length, chunkInfoLen, limit)
 	}
 	return h, ""
 }
@@ -215,8 +241,10 @@ var encoder = sync.OnceValue(func() *zstd.Encoder {
 	return e
 })
 
-// decoder decompresses records, its memory limited for untrusted input.
-// DecodeAll is safe for concurrent use.
+// decoder decompresses records. Its window and memory are limited to the
+// largest payload (the footer's); each call also limits its output to the
+// record's RawLen (decompress), so a chunk never decompresses to more than
+// MaxRawLen. DecodeAll is safe for concurrent use.
 var decoder = sync.OnceValue(func() *zstd.Decoder {
 	d, err := zstd.NewReader(nil,
 		zstd.WithDecoderMaxMemory(MaxFooterRawLen),
@@ -248,12 +276,17 @@ func appendRecord(dst []byte, typ byte, first, last uint32, raw []byte) []byte {
 }
 
 // decompress returns the raw payload of a record body whose CRC has been
-// checked. The detail string is empty on success.
-func decompress(body []byte, ci chunkInfo, maxRaw uint32) ([]byte, string) {
+// checked, in buf if it has room. The detail string is empty on success.
+func decompress(body []byte, ci chunkInfo, maxRaw uint32, buf []byte) ([]byte, string) {
 	if ci.rawLen > maxRaw {
 		return nil, fmt.Sprintf("raw length %d above %d", ci.rawLen, maxRaw)
 	}
-	out, err := decoder().DecodeAll(body[chunkInfoLen:], make([]byte, 0, ci.rawLen))
+	if cap(buf) < int(ci.rawLen) {
+		buf = make([]byte, 0, ci.rawLen)
+	}
+	// The capacity limits the output (WithDecodeAllCapLimit): exactly
+	// RawLen, however far the frame claims to expand.
+	out, err := decoder().DecodeAll(body[chunkInfoLen:], buf[:0:ci.rawLen])
 	switch {
 	case err != nil:
 		return nil, "zstd: " + err.Error()

@@ -39,6 +39,9 @@ func fuzzPayloadSeeds(f *testing.F) {
 	f.Add(true, uint32(1), uint32(10), p.raw)
 	f.Add(false, uint32(1), uint32(10), p.raw)
 	f.Add(false, uint32(100), uint32(100), []byte{0x95, 0xc0, 0xc0, 0x00, 0x90, 0x90})
+	// At the event limits, and one past each.
+	f.Add(false, uint32(1), uint32(2), floodPayload(1, 2, MaxTickEvents))
+	f.Add(false, uint32(9), uint32(9), floodPayload(9, 1, MaxTickEvents+1))
 	f.Add(false, uint32(1), uint32(10), appendFooter(nil, []indexEntry{{length: 100, first: 1, last: 60, keyframe: true}}, []PlayerInfo{{1, "x"}}))
 }
 
@@ -60,9 +63,29 @@ func FuzzDecodeChunk(f *testing.F) {
 			typ = typeKeyframe
 		}
 		rec := appendRecord(nil, typ, first, last, raw)
-		c, detail := decodeChunkBody(typ, rec[recordHeaderLen:])
+		c, detail := decodeChunkBody(typ, rec[recordHeaderLen:], nil)
 		if detail != "" {
 			return
+		}
+		total := 0
+		for _, f := range c.Frames {
+			if len(f.Events) > MaxTickEvents {
+				t.Fatalf("tick %d decoded with %d events", f.Tick, len(f.Events))
+			}
+			total += len(f.Events)
+		}
+		if total > MaxChunkEvents {
+			t.Fatalf("chunk decoded with %d events", total)
+		}
+		// Decoded into the memory of other chunks (DecodeReuse), it is
+		// the same chunk.
+		other := chunkBody(typeKeyframe, 1, 2, otherChunk)
+		r1, _ := decodeChunkBody(typeKeyframe, other, nil)
+		r2, _ := decodeChunkBody(typ, rec[recordHeaderLen:], r1)
+		r3, _ := decodeChunkBody(typeKeyframe, other, r2)
+		r4, detail := decodeChunkBody(typ, rec[recordHeaderLen:], r3)
+		if detail != "" || !sameContent(c, r4) {
+			t.Fatalf("decoded into reused memory: %q, or a different chunk", detail)
 		}
 		// Re-encode what was decoded and decode it again: the same chunk.
 		var p pendingChunk
@@ -74,7 +97,7 @@ func FuzzDecodeChunk(f *testing.F) {
 		p.last = c.Last
 		p.compose()
 		rec2 := appendRecord(nil, typ, c.First, c.Last, p.raw)
-		c2, detail := decodeChunkBody(typ, rec2[recordHeaderLen:])
+		c2, detail := decodeChunkBody(typ, rec2[recordHeaderLen:], nil)
 		if detail != "" {
 			t.Fatalf("re-encoded chunk does not decode: %s", detail)
 		}
@@ -111,4 +134,38 @@ func FuzzDecodeFooter(f *testing.F) {
 			off, next = off+e.length, e.last+1
 		}
 	})
+}
+
+// otherChunk is a keyframe payload to decode between two decodings of the
+// same chunk into reused memory.
+var otherChunk = func() []byte {
+	m, err := sim.ParseMap("t", []byte("##########\n#........#\n#.S....S.#\n#........#\n#........#\n#.S....S.#\n#........#\n##########\n"))
+	if err != nil {
+		panic(err)
+	}
+	w, err := sim.NewWorld(m, 60)
+	if err != nil {
+		panic(err)
+	}
+	return floodKeyframe(1, 2, 3, w)
+}()
+
+// sameContent reports whether two decoded chunks are equal.
+func sameContent(a, b *ChunkContent) bool {
+	if a.First != b.First || a.Last != b.Last || a.Keyframe() != b.Keyframe() || string(a.Snapshot) != string(b.Snapshot) ||
+		a.SnapshotHash != b.SnapshotHash || a.EndHash != b.EndHash || len(a.Frames) != len(b.Frames) {
+		return false
+	}
+	for i := range a.Frames {
+		fa, fb := a.Frames[i], b.Frames[i]
+		if fa.Tick != fb.Tick || fa.HasHash != fb.HasHash || fa.Hash != fb.Hash || len(fa.Events) != len(fb.Events) {
+			return false
+		}
+		for j := range fa.Events {
+			if fa.Events[j] != fb.Events[j] {
+				return false
+			}
+		}
+	}
+	return true
 }

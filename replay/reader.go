@@ -34,10 +34,13 @@ type Reader struct {
 	recovered  bool
 	lost       int64
 	lostReason string
+	lostErr    error
+	lostChunk  bool // the scan stopped at a chunk that is complete but unreadable
 	footerLen  int64
 
 	mu    sync.Mutex
 	cache *chunkCache
+	pace  func() // during the scan; see ReadOptions
 }
 
 // Info summarizes a replay.
@@ -63,24 +66,30 @@ type Info struct {
 	// Recovered is true for a file without a footer (a crashed or
 	// unfinished match): its chunks were found by scanning. Lost counts the
 	// bytes after the last complete chunk, and LostReason says what they
-	// were (a torn write, zeros, ...).
+	// were (a torn write, zeros, ...). LostErr is the error that ended the
+	// scan: it wraps ErrTruncated for a record cut short (what a crash
+	// leaves) and ErrCorrupt for one that is complete but unreadable.
 	Recovered  bool
 	Lost       int64
 	LostReason string
+	LostErr    error
 }
 
-// Open opens the replay file at path.
+// Open opens the replay file at path. Symbolic links are followed, but a
+// path that does not lead to a regular file (a named pipe, a device, a
+// directory) fails at once with ErrNotRegular. Files of a replay directory
+// are opened with a Dir instead, which follows no link.
 func Open(path string) (*Reader, error) {
-	f, err := os.Open(path)
+	f, st, err := openFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("replay: %w", err)
+		return nil, err // an *fs.PathError, which names the file
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("replay: %w", err)
-	}
-	r, err := NewReader(f, st.Size())
+	return newFileReader(f, st, ReadOptions{})
+}
+
+// newFileReader reads the open file f; the Reader owns it.
+func newFileReader(f *os.File, st os.FileInfo, o ReadOptions) (*Reader, error) {
+	r, err := newReader(f, st.Size(), o)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -93,7 +102,20 @@ func Open(path string) (*Reader, error) {
 // header and the footer's index, or, when there is no footer, scans the file
 // and recovers every complete chunk.
 func NewReader(ra io.ReaderAt, size int64) (*Reader, error) {
-	r := &Reader{ra: ra, size: size, cache: newChunkCache(64)}
+	return newReader(ra, size, ReadOptions{})
+}
+
+// ReadOptions configure how a file is read (Dir.OpenWith). The zero value
+// is the default.
+type ReadOptions struct {
+	// Pace, if set, is called after each chunk while a file without a
+	// footer is scanned (which decodes every chunk), so that a caller
+	// reading in the background can spread the work; it may sleep.
+	Pace func()
+}
+
+func newReader(ra io.ReaderAt, size int64, o ReadOptions) (*Reader, error) {
+	r := &Reader{ra: ra, size: size, cache: newChunkCache(), pace: o.Pace}
 	if err := r.readHeader(); err != nil {
 		return nil, err
 	}
@@ -231,7 +253,7 @@ func (r *Reader) readFooter() error {
 		return errAt("footer", off, ErrCorrupt, "record ends at byte %d, the trailer is at %d", off+recordHeaderLen+int64(h.length), end)
 	}
 	ci := parseChunkInfo(body)
-	raw, detail := decompress(body, ci, MaxFooterRawLen)
+	raw, detail := decompress(body, ci, MaxFooterRawLen, nil)
 	if detail != "" {
 		return errAt("footer", off, ErrCorrupt, "%s", detail)
 	}
@@ -262,10 +284,12 @@ func (r *Reader) scan() error {
 // scanFrom scans from byte off, where a chunk starting at tick next is
 // expected, appending to the index; seen holds the players already listed.
 func (r *Reader) scanFrom(off int64, next uint32, seen map[PlayerInfo]bool) error {
+	var scratch *ChunkContent // each chunk is decoded into the last one's memory
 	for off < r.size {
 		i := len(r.index)
 		where := chunkWhere(i)
 		h, rec, err := readRecord(r.ra, where, off, r.size-off)
+		unread := err != nil // the record's own checks failed (not its content's)
 		if err == nil && h.typ == typeNone {
 			err = errAt(where, off, ErrTruncated, "zeros where a record should begin")
 		}
@@ -275,7 +299,10 @@ func (r *Reader) scanFrom(off int64, next uint32, seen map[PlayerInfo]bool) erro
 		var c *ChunkContent
 		if err == nil {
 			var detail string
-			c, detail = decodeChunkBody(h.typ, rec[recordHeaderLen:])
+			c, detail = decodeChunkBody(h.typ, rec[recordHeaderLen:], scratch)
+			if c != nil {
+				scratch = c
+			}
 			switch {
 			case detail != "":
 				err = errAt(where, off, ErrCorrupt, "%s", detail)
@@ -286,10 +313,18 @@ func (r *Reader) scanFrom(off int64, next uint32, seen map[PlayerInfo]bool) erro
 			}
 		}
 		if err != nil {
-			if _, ok := err.(*Error); !ok {
+			perr, ok := err.(*Error)
+			if !ok {
 				return err // an I/O error, not the file's content
 			}
-			r.lost, r.lostReason = r.size-off, err.Error()
+			if unread && h.typ != typeFooter && r.tornTail(off, h) {
+				perr.Err = ErrTruncated
+				perr.Detail += " (a torn write: the file ends in zeros inside the record)"
+			}
+			r.lost, r.lostReason, r.lostErr = r.size-off, err.Error(), err
+			// A footer without its trailer loses no chunk; anything else
+			// but a write cut short is a chunk that cannot be read.
+			r.lostChunk = h.typ != typeFooter && errors.Is(err, ErrCorrupt)
 			break
 		}
 		if i == 0 {
@@ -310,8 +345,28 @@ func (r *Reader) scanFrom(off int64, next uint32, seen map[PlayerInfo]bool) erro
 		r.index = append(r.index, indexEntry{off: off, length: n, first: c.First, last: c.Last, keyframe: c.Keyframe()})
 		off += n
 		next = c.Last + 1
+		if r.pace != nil {
+			r.pace()
+		}
 	}
 	return nil
+}
+
+// tornTail reports whether the record at off, which failed its checks, is
+// what a crash in the middle of writing it leaves: a record that reaches
+// exactly to the end of the file and whose last bytes are zeros (file
+// systems extend a file before its data reaches the disk). A record that
+// fails otherwise is corrupt.
+func (r *Reader) tornTail(off int64, h recordHeader) bool {
+	const zeros = 8
+	if h.typ == typeNone || off+recordHeaderLen+int64(h.length) != r.size || h.length < zeros {
+		return false
+	}
+	var b [zeros]byte
+	if trunc, err := readFull(r.ra, b[:], r.size-zeros); err != nil || trunc {
+		return false
+	}
+	return b == [zeros]byte{}
 }
 
 // Grow returns a Reader of the same recording that also holds the chunks
@@ -337,7 +392,7 @@ func (r *Reader) Grow(ra io.ReaderAt, size int64) (*Reader, error) {
 		// Clipped, so that appending copies: r and any other Reader grown
 		// from it keep their own.
 		index: slices.Clip(r.index), keys: slices.Clip(r.keys), players: slices.Clip(r.players),
-		cache: newChunkCache(64)}
+		cache: newChunkCache()}
 	seen := make(map[PlayerInfo]bool, len(g.players))
 	for _, p := range g.players {
 		seen[p] = true
@@ -392,6 +447,7 @@ func (r *Reader) Info() Info {
 		Recovered:     r.recovered,
 		Lost:          r.lost,
 		LostReason:    r.lostReason,
+		LostErr:       r.lostErr,
 	}
 	if n := len(r.index); n > 0 {
 		in.LastTick = r.index[n-1].last
@@ -443,7 +499,8 @@ func (r *Reader) Chunk(i int) (*Chunk, error) {
 	return &Chunk{Index: i, Offset: e.off, First: e.first, Last: e.last, Keyframe: e.keyframe, Raw: rec}, nil
 }
 
-// content returns chunk i decoded, from the cache when it can.
+// content returns chunk i decoded, from the cache when it can, and keeps
+// it there.
 func (r *Reader) content(i int) (*ChunkContent, error) {
 	r.mu.Lock()
 	c := r.cache.get(i)
@@ -462,6 +519,33 @@ func (r *Reader) content(i int) (*ChunkContent, error) {
 	r.mu.Lock()
 	r.cache.put(i, c)
 	r.mu.Unlock()
+	return c, nil
+}
+
+// walker reads the chunks of a walk through the whole recording (Verify,
+// Play): what is not in the cache is decoded into the memory of the last
+// chunk it decoded, and not cached, since the walk will not come back to
+// it. It holds one chunk at a time.
+type walker struct {
+	r       *Reader
+	scratch *ChunkContent
+}
+
+func (w *walker) chunk(i int) (*ChunkContent, error) {
+	w.r.mu.Lock()
+	c := w.r.cache.get(i)
+	w.r.mu.Unlock()
+	if c != nil {
+		return c, nil // the cache's: never decoded into
+	}
+	ch, err := w.r.Chunk(i)
+	if err != nil {
+		return nil, err
+	}
+	if c, err = ch.DecodeReuse(w.scratch); err != nil {
+		return nil, err
+	}
+	w.scratch = c
 	return c, nil
 }
 
@@ -520,24 +604,33 @@ func (r *Reader) Seek(tick uint32) (*sim.World, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := r.forward(w, tick, nil, nil); err != nil {
+	if err := r.forward(w, tick, nil, true, nil); err != nil {
 		return nil, err
 	}
 	return w, nil
 }
 
-// forward steps w to tick, calling fn after each tick.
-func (r *Reader) forward(w *sim.World, tick uint32, inputs []sim.Input, fn func(f *protocol.Frame, w *sim.World) error) error {
+// forward steps w to tick, calling fn after each tick; keep says whether
+// the chunks it decodes are cached (not for a walk through the whole
+// recording).
+func (r *Reader) forward(w *sim.World, tick uint32, inputs []sim.Input, keep bool, fn func(f *protocol.Frame, w *sim.World) error) error {
 	if inputs == nil {
 		inputs = make([]sim.Input, 0, 64)
 	}
+	wk := walker{r: r}
 	for w.Tick < tick {
 		i := r.chunkAt(w.Tick + 1)
-		c, err := r.content(i)
+		var c *ChunkContent
+		var err error
+		if keep {
+			c, err = r.content(i)
+		} else {
+			c, err = wk.chunk(i)
+		}
 		if err != nil {
 			return err
 		}
-		if err := c.playTo(w, min(tick, c.Last), inputs, fn); err != nil {
+		if err := c.playTo(w, min(tick, c.Last), &inputs, fn); err != nil {
 			return err
 		}
 	}
@@ -560,7 +653,7 @@ func (r *Reader) Play(fn func(f *protocol.Frame, w *sim.World) error) error {
 	if err != nil {
 		return err
 	}
-	return r.forward(w, last, nil, fn)
+	return r.forward(w, last, nil, false, fn)
 }
 
 // Frames yields the frame of every tick from from to to (clamped to
@@ -601,11 +694,22 @@ func (r *Reader) Frames(from, to uint32) iter.Seq2[*protocol.Frame, error] {
 	}
 }
 
-// chunkCache keeps recently decoded chunks.
+// Bounds of a Reader's cache of decoded chunks: a viewer scrubbing back and
+// forth finds the chunks it just played, and a file of chunks at the
+// format's limits (several MiB each once decoded) cannot make a Reader hold
+// more than cacheBytes.
+const (
+	cacheChunks = 64
+	cacheBytes  = 32 << 20
+)
+
+// chunkCache keeps recently decoded chunks, at most max of them and, but
+// for the last one, at most maxBytes of them.
 type chunkCache struct {
-	max   int
-	ll    *list.List
-	items map[int]*list.Element
+	max, maxBytes int
+	bytes         int
+	ll            *list.List
+	items         map[int]*list.Element
 }
 
 type cacheItem struct {
@@ -613,8 +717,8 @@ type cacheItem struct {
 	c *ChunkContent
 }
 
-func newChunkCache(n int) *chunkCache {
-	return &chunkCache{max: n, ll: list.New(), items: make(map[int]*list.Element)}
+func newChunkCache() *chunkCache {
+	return &chunkCache{max: cacheChunks, maxBytes: cacheBytes, ll: list.New(), items: make(map[int]*list.Element)}
 }
 
 func (c *chunkCache) get(i int) *ChunkContent {
@@ -631,9 +735,12 @@ func (c *chunkCache) put(i int, cc *ChunkContent) {
 		return
 	}
 	c.items[i] = c.ll.PushFront(&cacheItem{i, cc})
-	if c.ll.Len() > c.max {
+	c.bytes += cc.mem
+	for c.ll.Len() > 1 && (c.ll.Len() > c.max || c.bytes > c.maxBytes) {
 		e := c.ll.Back()
 		c.ll.Remove(e)
-		delete(c.items, e.Value.(*cacheItem).i)
+		it := e.Value.(*cacheItem)
+		delete(c.items, it.i)
+		c.bytes -= it.c.mem
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -561,5 +562,115 @@ func TestEmpty(t *testing.T) {
 	}
 	for range r.Frames(0, 100) {
 		t.Error("a frame from an empty replay")
+	}
+}
+
+// TestWriterWithinLimits floods a match with replay.MaxTickEvents events a
+// tick, in chunks meant to be ten seconds long: the Writer seals them early,
+// so that no chunk holds more than replay.MaxChunkEvents events and the
+// file reads back whole; a tick with more events than the limit is refused.
+func TestWriterWithinLimits(t *testing.T) {
+	t.Parallel()
+	so := matchOptions(t, 2, 0, 12)
+	so.Flood = replay.MaxTickEvents
+	mt, err := synth.NewMatch(so)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &memFile{}
+	h := replay.Header{MatchID: "flood", Map: so.Map, MapSource: so.MapSource, TickRate: so.TickRate}
+	w, err := replay.NewWriter(f, h, mt.World(), replay.Options{ChunkTicks: 600, Wait: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ticks = 100
+	for range ticks {
+		if err := w.Append(mt.Step(), mt.World()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	over := mt.Step()
+	over.Events = append(over.Events, protocol.Event{Input: sim.Input{Player: 1, Action: sim.Fire}})
+	if err := w.Append(over, mt.World()); err == nil || !strings.Contains(err.Error(), "MaxTickEvents") {
+		t.Errorf("a tick of %d events: %v, want an error naming MaxTickEvents", len(over.Events), err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := openBytes(t, f.bytes())
+	in := r.Info()
+	if in.LastTick != ticks || in.Chunks < ticks*replay.MaxTickEvents/replay.MaxChunkEvents {
+		t.Fatalf("%d ticks in %d chunks", in.LastTick, in.Chunks)
+	}
+	for i := range in.Chunks {
+		ch, err := r.Chunk(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := ch.Decode()
+		if err != nil {
+			t.Fatalf("chunk %d: %v", i, err)
+		}
+		n := 0
+		for _, f := range c.Frames {
+			n += len(f.Events)
+		}
+		if n > replay.MaxChunkEvents {
+			t.Errorf("chunk %d: %d events", i, n)
+		}
+	}
+	if err := r.Verify(nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestWriterBehindWithinLimits floods a match while the disk stalls for 40
+// ticks: the chunk waiting for the disk grows until one more tick could
+// take it past replay.MaxChunkEvents, and then recording stops with
+// ErrBehind rather than write, once the disk is back, a chunk its readers
+// would refuse. What was written reads back.
+func TestWriterBehindWithinLimits(t *testing.T) {
+	t.Parallel()
+	so := matchOptions(t, 2, 0, 13)
+	so.Flood = replay.MaxTickEvents
+	mt, err := synth.NewMatch(so)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &memFile{}
+	h := replay.Header{MatchID: "flood", Map: so.Map, MapSource: so.MapSource, TickRate: so.TickRate}
+	w, err := replay.NewWriter(f, h, mt.World(), replay.Options{QueueLen: 1, ChunkTicks: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	f.release = make(chan struct{}) // the disk stalls from now on
+	f.mu.Unlock()
+	var appendErr error
+	for i := range 60 {
+		if i == 40 {
+			close(f.release)
+		}
+		if appendErr = w.Append(mt.Step(), mt.World()); appendErr != nil {
+			break
+		}
+	}
+	if !errors.Is(appendErr, replay.ErrBehind) {
+		t.Errorf("Append: %v, want %v", appendErr, replay.ErrBehind)
+	}
+	select {
+	case <-f.release:
+	default:
+		close(f.release)
+	}
+	if err := w.Close(); !errors.Is(err, replay.ErrBehind) {
+		t.Errorf("Close: %v, want %v", err, replay.ErrBehind)
+	}
+	r := openBytes(t, f.bytes())
+	if in := r.Info(); in.LostErr != nil {
+		t.Errorf("what was written does not read back: %v", in.LostErr)
+	}
+	if err := r.Verify(nil); err != nil {
+		t.Error(err)
 	}
 }

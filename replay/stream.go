@@ -179,14 +179,21 @@ type Follower struct {
 }
 
 // Follow opens the replay at path for tailing. It waits (polling) until the
-// header is complete, or ctx ends.
+// header is complete, or ctx ends. Like Open, it refuses at once a path
+// that does not lead to a regular file; Dir.Follow tails a file of a
+// replay directory.
 func Follow(ctx context.Context, path string, o FollowOptions) (*Follower, error) {
+	f, _, err := openFile(path)
+	if err != nil {
+		return nil, err // an *fs.PathError, which names the file
+	}
+	return follow(ctx, f, o)
+}
+
+// follow tails the open file f; the Follower owns it.
+func follow(ctx context.Context, f *os.File, o FollowOptions) (*Follower, error) {
 	if o.Poll <= 0 {
 		o.Poll = 100 * time.Millisecond
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("replay: %w", err)
 	}
 	fl := &Follower{f: f, poll: o.Poll}
 	for {

@@ -29,9 +29,24 @@ func (e *VerifyError) Error() string {
 // keyframe's snapshot (bytes and hash), each chunk's end hash and each
 // server hash in the frames. It returns a *VerifyError naming the first tick
 // that differs, a corruption error (*Error) for a chunk that cannot be read,
-// or nil. progress, if not nil, is called after each chunk with the ticks
-// done and the total.
+// or nil. A file without a footer fails too when its scan stopped at a
+// chunk that is complete but unreadable (Info.LostErr wraps ErrCorrupt),
+// even if no chunk came before it; a record cut short or ending in zeros,
+// as a crash leaves it, does not fail it, nor does a footer without its
+// trailer.
+// progress, if not nil, is called after each chunk with the ticks done and
+// the total.
 func (r *Reader) Verify(progress func(done, total uint32)) error {
+	if err := r.verifyChunks(progress); err != nil {
+		return err
+	}
+	if r.lostChunk {
+		return r.lostErr
+	}
+	return nil
+}
+
+func (r *Reader) verifyChunks(progress func(done, total uint32)) error {
 	if len(r.index) == 0 {
 		return nil
 	}
@@ -54,8 +69,9 @@ func (r *Reader) Verify(progress func(done, total uint32)) error {
 		}
 		return nil
 	}
+	wk := walker{r: r}
 	for i := range r.index {
-		c, err := r.content(i)
+		c, err := wk.chunk(i)
 		if err != nil {
 			return err
 		}
@@ -68,7 +84,7 @@ func (r *Reader) Verify(progress func(done, total uint32)) error {
 				return &VerifyError{Tick: c.First - 1, Want: c.SnapshotHash, Got: sim.HashSnapshot(snap), What: "keyframe"}
 			}
 		}
-		if err := c.playTo(w, c.Last, inputs, checkFrame); err != nil {
+		if err := c.playTo(w, c.Last, &inputs, checkFrame); err != nil {
 			return err
 		}
 		if h := w.Hash(); h != c.EndHash {

@@ -23,7 +23,9 @@ type WriteSyncer interface {
 // Options configure a Writer. The zero value is the documented default.
 type Options struct {
 	// ChunkTicks is how many ticks a chunk covers: a crash loses at most
-	// this many. Default: one second of ticks (the header's TickRate).
+	// this many. A chunk is sealed sooner when its events near the
+	// format's limits (MaxChunkEvents). Default: one second of ticks (the
+	// header's TickRate).
 	ChunkTicks int
 	// KeyframeTicks is the distance between keyframes (chunks that start
 	// with a world snapshot); seeking fast-forwards at most this many ticks.
@@ -248,8 +250,8 @@ func (w *Writer) Append(f *protocol.Frame, world *sim.World) error {
 	if f.Tick != w.next || world.Tick != f.Tick {
 		return fmt.Errorf("replay: frame for tick %d with world at %d, want tick %d", f.Tick, world.Tick, w.next)
 	}
-	if len(f.Events) > protocol.MaxEvents {
-		return fmt.Errorf("replay: tick %d has %d events, limit %d", f.Tick, len(f.Events), protocol.MaxEvents)
+	if len(f.Events) > MaxTickEvents {
+		return fmt.Errorf("replay: tick %d has %d events, limit %d (MaxTickEvents)", f.Tick, len(f.Events), MaxTickEvents)
 	}
 	for i := range f.Events {
 		in := &f.Events[i].Input
@@ -265,7 +267,7 @@ func (w *Writer) Append(f *protocol.Frame, world *sim.World) error {
 	}
 	w.cur.add(f)
 	w.next++
-	if span := int(w.cur.last - w.cur.first + 1); span >= w.opt.ChunkTicks {
+	if span := int(w.cur.last - w.cur.first + 1); span >= w.opt.ChunkTicks || w.cur.full() {
 		if err := w.seal(world, span); err != nil {
 			return err
 		}
@@ -296,8 +298,8 @@ func (w *Writer) seal(world *sim.World, span int) error {
 				w.opt.OnBehind(len(w.queue))
 			}
 		}
-		if span >= MaxChunkTicks || len(w.cur.events) >= MaxRawLen/2 {
-			err := fmt.Errorf("replay: chunk of %d ticks waiting for the disk: %w", span, ErrBehind)
+		if w.cur.hardFull() {
+			err := fmt.Errorf("replay: chunk of %d ticks and %d events waiting for the disk: %w", span, w.cur.nEvents, ErrBehind)
 			w.err.CompareAndSwap(nil, &err)
 			return err
 		}

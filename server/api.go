@@ -4,22 +4,15 @@ import (
 	"bytes"
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"net/http"
-	"os"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/skirmishgg/skirmish/replay"
 	"github.com/skirmishgg/skirmish/replay/projection"
 	"github.com/skirmishgg/skirmish/sim"
 )
@@ -124,178 +117,6 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) *match {
 		http.Error(w, "no such match", http.StatusNotFound)
 	}
 	return m
-}
-
-// live streams the running match's replay file: the header, then each chunk
-// as it is sealed, byte for byte as on disk. A spectator reads it with
-// replay.NewStreamReader.
-func (s *Server) live(w http.ResponseWriter, r *http.Request) {
-	m := s.lookup(w, r)
-	if m == nil {
-		return
-	}
-	w.Header().Set("Content-Type", replayContentType)
-	w.Header().Set("Cache-Control", "no-store")
-	if err := s.stream(w, r, s.replayPath(m.replayID)); err != nil && r.Context().Err() == nil {
-		s.opts.Logger.Warn("live stream", "match", m.id, "err", err)
-	}
-}
-
-// stream writes the header and then every sealed chunk until the footer.
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, path string) error {
-	ctx := r.Context()
-	f, err := replay.Follow(ctx, path, replay.FollowOptions{})
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	flusher, _ := w.(http.Flusher)
-	write := func(b []byte) error {
-		if _, err := w.Write(b); err != nil {
-			return err
-		}
-		if flusher != nil {
-			flusher.Flush()
-		}
-		return nil
-	}
-	if err := write(f.RawHeader()); err != nil {
-		return err
-	}
-	for {
-		c, err := f.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			return nil // the match ended: the stream is complete
-		}
-		if err != nil {
-			return err
-		}
-		if err := write(c.Raw); err != nil {
-			return err
-		}
-	}
-}
-
-// replayContentType is the media type of replay files and live streams.
-const replayContentType = "application/vnd.skirmish.replay"
-
-func (s *Server) replayPath(id string) string {
-	return filepath.Join(s.opts.ReplayDir, id+replay.Extension)
-}
-
-// replayJSON is a finished match's replay as the API lists it.
-type replayJSON struct {
-	ID        string    `json:"id"`
-	Match     string    `json:"match"`
-	Map       string    `json:"map"`
-	Players   []string  `json:"players"`
-	Started   time.Time `json:"started"`
-	DurationS float64   `json:"duration_s"`
-	Ticks     uint32    `json:"ticks"`
-	Size      int64     `json:"size"`
-	Recovered bool      `json:"recovered"`
-}
-
-// replayIndex caches the summaries of replay files by name, size and
-// modification time, so listing opens only new or changed files.
-type replayIndex struct {
-	mu    sync.Mutex
-	cache map[string]cachedReplay
-}
-
-type cachedReplay struct {
-	size int64
-	mod  time.Time
-	info replayJSON
-	err  error
-}
-
-func (s *Server) listReplays(w http.ResponseWriter, r *http.Request) {
-	entries, err := os.ReadDir(s.opts.ReplayDir)
-	if err != nil {
-		http.Error(w, "cannot read the replay directory", http.StatusInternalServerError)
-		return
-	}
-	running := map[string]bool{}
-	for _, m := range s.sortedMatches() {
-		running[m.replayID] = true
-	}
-	out := []replayJSON{}
-	for _, e := range entries {
-		id, ok := strings.CutSuffix(e.Name(), replay.Extension)
-		if !ok || !validReplayID(id) || running[id] || !e.Type().IsRegular() {
-			continue
-		}
-		if info, err := s.replays.get(s.replayPath(id), id); err == nil {
-			out = append(out, info)
-		} else {
-			s.opts.Logger.Warn("unreadable replay", "file", e.Name(), "err", err)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Started.After(out[j].Started) })
-	writeJSON(w, out)
-}
-
-func (x *replayIndex) get(path, id string) (replayJSON, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return replayJSON{}, err
-	}
-	x.mu.Lock()
-	c, ok := x.cache[path]
-	x.mu.Unlock()
-	if ok && c.size == st.Size() && c.mod.Equal(st.ModTime()) {
-		return c.info, c.err
-	}
-	c = cachedReplay{size: st.Size(), mod: st.ModTime()}
-	rd, err := replay.Open(path)
-	if err != nil {
-		c.err = err
-	} else {
-		info := rd.Info()
-		rd.Close()
-		c.info = replayJSON{ID: id, Match: info.MatchID, Map: info.Map, Started: info.Start.UTC(),
-			DurationS: info.Duration.Seconds(), Ticks: info.Ticks, Size: info.Size, Recovered: info.Recovered,
-			Players: []string{}}
-		for _, p := range info.Players {
-			c.info.Players = append(c.info.Players, p.Name)
-		}
-	}
-	x.mu.Lock()
-	if x.cache == nil {
-		x.cache = map[string]cachedReplay{}
-	}
-	x.cache[path] = c
-	x.mu.Unlock()
-	return c.info, c.err
-}
-
-func (s *Server) getReplay(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if !validReplayID(id) {
-		http.Error(w, "invalid replay id", http.StatusBadRequest)
-		return
-	}
-	for _, m := range s.sortedMatches() {
-		if m.replayID == id {
-			http.Error(w, "match still running; use /api/matches/"+m.id+"/live", http.StatusConflict)
-			return
-		}
-	}
-	f, err := os.Open(s.replayPath(id))
-	if err != nil {
-		http.Error(w, "no such replay", http.StatusNotFound)
-		return
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		http.Error(w, "cannot read replay", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", replayContentType)
-	w.Header().Set("Content-Disposition", `attachment; filename="`+id+replay.Extension+`"`)
-	http.ServeContent(w, r, id+replay.Extension, st.ModTime(), f)
 }
 
 // getMap answers GET /api/maps/{name} with the map's text (the format of

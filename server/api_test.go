@@ -84,16 +84,20 @@ func TestQueryAPI(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("end match: %s", resp.Status)
 	}
-	var replays []struct {
-		ID      string   `json:"id"`
-		Map     string   `json:"map"`
-		Players []string `json:"players"`
-		Size    int64    `json:"size"`
-		Ticks   uint32   `json:"ticks"`
+	var page struct {
+		Total   int `json:"total"`
+		Replays []struct {
+			ID      string   `json:"id"`
+			Map     string   `json:"map"`
+			Players []string `json:"players"`
+			Size    int64    `json:"size"`
+			Ticks   uint32   `json:"ticks"`
+		} `json:"replays"`
 	}
-	getJSON(t, base+"/api/replays", &replays)
-	if len(replays) != 1 || replays[0].ID != matches[0].Replay || len(replays[0].Players) != 2 || replays[0].Size == 0 {
-		t.Fatalf("replays: %+v", replays)
+	getJSON(t, base+"/api/replays", &page)
+	replays := page.Replays
+	if page.Total != 1 || len(replays) != 1 || replays[0].ID != matches[0].Replay || len(replays[0].Players) != 2 || replays[0].Size == 0 {
+		t.Fatalf("replays: %+v", page)
 	}
 	code, body := get(t, base+"/api/replays/"+replays[0].ID)
 	if code != 200 || int64(len(body)) != replays[0].Size {

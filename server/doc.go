@@ -22,4 +22,8 @@
 // close frame that says why is not lost to a TCP reset. The HTTP API
 // (api.go) reads matches through atomics or by running a function inside the
 // match loop; /readyz also says whether replays can be written (disk.go).
+// The replay directory is read only through a replay.Dir (regular files, no
+// link followed): the replay list, files and live streams (replays.go), the
+// read models (readmodels.go), and the retention that removes old replays
+// on its own goroutine (retention.go).
 package server

@@ -24,6 +24,8 @@ type metrics struct {
 	desyncCloses prometheus.Counter
 	replayBehind prometheus.Counter
 	replayErrors prometheus.Counter
+	// replaysRemoved counts the replays the retention removed.
+	replaysRemoved prometheus.Counter
 
 	matchesRefused *prometheus.CounterVec
 	conns          prometheus.Gauge
@@ -64,6 +66,9 @@ func newMetrics() *metrics {
 		replayErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "skirmish_replay_write_errors_total", Help: "Replays that could not be written: failed creations, and matches whose writer failed (once per match).",
 		}),
+		replaysRemoved: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "skirmish_replays_removed_total", Help: "Replays removed by the retention (-replay-keep).",
+		}),
 		matchesRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "skirmish_matches_refused_total", Help: "Hellos that would have created a match past a limit, by limit.",
 		}, []string{"limit"}),
@@ -77,7 +82,7 @@ func newMetrics() *metrics {
 func (m *metrics) register() {
 	m.reg.MustRegister(m.tickSeconds, m.tickOverruns, m.matches, m.sessions, m.accepted, m.rejected,
 		m.bytesIn, m.bytesOut, m.slowKicks, m.desyncs, m.resyncs, m.desyncCloses, m.replayBehind, m.replayErrors,
-		m.matchesRefused, m.conns, m.connsRefused,
+		m.matchesRefused, m.conns, m.connsRefused, m.replaysRemoved,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
 

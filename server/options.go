@@ -42,6 +42,10 @@ type Options struct {
 	// ChunkTicks and KeyframeTicks are the replay writer's intervals; zero
 	// takes the replay package's defaults.
 	ChunkTicks, KeyframeTicks int
+	// ReplayKeep says which finished replays are kept: by age, count and
+	// total size (see Retention). The zero value is DefaultRetention: 30
+	// days, 10,000 replays, 20 GiB; KeepAll keeps everything.
+	ReplayKeep Retention
 
 	// CommandRate and CommandBurst bound each session's commands: a token
 	// bucket refilled at CommandRate per second holding up to CommandBurst.
@@ -199,6 +203,7 @@ func (o Options) withDefaults() (Options, error) {
 	case o.ChunkTicks < 0 || o.KeyframeTicks < 0:
 		return o, fmt.Errorf("server: negative replay interval")
 	}
+	o.ReplayKeep = o.ReplayKeep.withDefaults()
 	if _, err := o.Maps(o.Map); err != nil {
 		return o, fmt.Errorf("server: map: %w", err)
 	}

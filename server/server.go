@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"os"
 	"regexp"
@@ -16,6 +15,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/skirmishgg/skirmish/assets"
 	"github.com/skirmishgg/skirmish/protocol"
+	"github.com/skirmishgg/skirmish/replay"
 )
 
 // Server hosts matches: it accepts WebSocket clients on /ws, places them in
@@ -37,6 +37,8 @@ type Server struct {
 	replays      replayIndex
 	read         *readModels // leaderboard, summaries, heatmaps (readmodels.go)
 	disk         replayHealth
+	dir          *replay.Dir // every reader of the replay directory opens through it
+	stopRetain   func()      // stops the retention's goroutine (retention.go) and waits
 }
 
 // New returns a server configured by opts (see Options for the defaults).
@@ -52,9 +54,14 @@ func New(opts Options) (*Server, error) {
 	s := &Server{opts: o, matches: map[string]*match{}, creating: map[string]*creation{}, byAddr: map[string]int{},
 		metrics: newMetrics()}
 	s.metrics.register()
+	if s.dir, err = replay.OpenDir(o.ReplayDir); err != nil {
+		return nil, fmt.Errorf("server: replay directory: %w", err)
+	}
 	if s.read, err = s.startReadModels(); err != nil {
+		s.dir.Close()
 		return nil, fmt.Errorf("server: read models: %w", err)
 	}
+	s.startRetention()
 	s.routes()
 	return s, nil
 }
@@ -64,18 +71,11 @@ func (s *Server) Handler() http.Handler { return s.mux }
 
 func embeddedMap(name string) ([]byte, error) { return assets.MapSource(name) }
 
-var (
-	idPattern       = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
-	replayIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
-)
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
 
 // validID reports whether s may name a match: 1 to 32 lowercase letters,
 // digits and dashes, so that an id never reaches the file system as a path.
 func validID(s string) bool { return idPattern.MatchString(s) }
-
-// validReplayID reports whether s may name a replay: like a match id, up to
-// 64 characters (the match id, its start time and a random suffix).
-func validReplayID(s string) bool { return replayIDPattern.MatchString(s) }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if s.shuttingDown.Load() {
@@ -309,6 +309,7 @@ func (s *Server) removeMatch(m *match) {
 // Handler served elsewhere must be shut down after this.
 func (s *Server) Shutdown(ctx context.Context) error {
 	defer s.read.stop() // the projection engine stops last, saving its checkpoints
+	s.stopRetain()
 	s.shuttingDown.Store(true)
 	for _, m := range s.sortedMatches() {
 		m.requestEnd("server shutting down")
@@ -334,10 +335,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return nil
 }
 
-// discardReplay deletes the replay file id, which holds nothing worth
-// keeping (a match nobody played). The file must be closed.
+// discardReplay removes the replay id, which holds nothing worth keeping
+// (a match nobody played), as the retention removes old ones: the file,
+// and what the read models counted of it. The file must be closed.
 func (s *Server) discardReplay(id string) {
-	if err := os.Remove(s.replayPath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := s.removeReplay(id); err != nil {
 		s.opts.Logger.Warn("discard replay", "replay", id, "err", err)
 	}
 }

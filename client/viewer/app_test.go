@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -27,7 +28,38 @@ func TestListReplays(t *testing.T) {
 	writeFile(t, dir, "c-broken.skr", []byte("SKIRMREPnot really"))
 	writeFile(t, dir, "notes.txt", []byte("not a replay"))
 	os.Mkdir(filepath.Join(dir, "d.skr"), 0o755)
-	es, err := ListReplays(dir)
+	// Names that are not regular files are not listed, and a named pipe
+	// does not block the listing.
+	for name, target := range map[string]string{"passwd.skr": "/etc/passwd", "twin.skr": "a-golden.skr"} {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fifo := filepath.Join(dir, "fifo.skr")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // release a listing blocked on the pipe, if the test failed so
+		if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+	})
+	type listing struct {
+		es  []Entry
+		err error
+	}
+	done := make(chan listing, 1)
+	go func() {
+		es, err := ListReplays(dir)
+		done <- listing{es, err}
+	}()
+	var l listing
+	select {
+	case l = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("ListReplays still blocked after 10 s")
+	}
+	es, err := l.es, l.err
 	if err != nil {
 		t.Fatal(err)
 	}

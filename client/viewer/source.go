@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -73,25 +72,29 @@ type Entry struct {
 }
 
 // ListReplays lists the replays (files ending in replay.Extension) in dir,
-// newest first. A directory that does not exist holds no replays.
+// newest first. A directory that does not exist holds no replays. Only
+// regular files are listed and read, through a replay.Dir: no symbolic
+// link is followed, and a named pipe cannot block the chooser.
 func ListReplays(dir string) ([]Entry, error) {
-	des, err := os.ReadDir(dir)
+	d, err := replay.OpenDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("viewer: %w", err)
 	}
+	defer d.Close()
+	des, err := d.List()
+	if err != nil {
+		return nil, fmt.Errorf("viewer: %w", err)
+	}
 	var out []Entry
 	for _, de := range des {
-		if !strings.HasSuffix(de.Name(), replay.Extension) || !de.Type().IsRegular() {
-			continue
+		if de.Err != nil {
+			continue // not a regular file
 		}
-		e := Entry{Path: filepath.Join(dir, de.Name()), Name: de.Name()}
-		if fi, err := de.Info(); err == nil {
-			e.ModTime = fi.ModTime()
-		}
-		r, err := replay.Open(e.Path)
+		e := Entry{Path: filepath.Join(dir, de.ID+replay.Extension), Name: de.ID + replay.Extension, ModTime: de.ModTime}
+		r, err := d.Open(de.ID)
 		if err != nil {
 			e.Err = err
 		} else {

@@ -387,6 +387,7 @@ func runGen(c *cli, args []string) error {
 	fs.Float64Var(&o.Rate, "rate", 2, "commands per player per second")
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed: the same options give the same match")
 	fs.IntVar(&o.Chasers, "chasers", 0, "how many of the bots hunt the others (the chase brain) instead of playing at random")
+	fs.IntVar(&o.Flood, "flood", 0, fmt.Sprintf("add this many fire commands of the first bot to every tick (up to %d events a tick in all): a valid \"event bomb\" to test readers with", replay.MaxTickEvents))
 	mapName := fs.String("map", "arena", "map: "+strings.Join(assets.MapNames(), ", "))
 	tickRate := fs.Int("tick-rate", 60, "ticks per second, 10 to 128")
 	start := fs.String("start", "", "start time to record, RFC 3339 (default: now)")

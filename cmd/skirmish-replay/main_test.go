@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/skirmishgg/skirmish/replay"
 )
@@ -41,11 +43,22 @@ func TestCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer r.Close()
 	in := r.Info()
-	r.Close()
 	truncated := copyWith(t, func(b []byte) []byte { return b[:len(b)-int(in.FooterSize)-30] })
 	flipped := copyWith(t, func(b []byte) []byte { b[len(b)/2] ^= 4; return b })
 	garbage := copyWith(t, func([]byte) []byte { return []byte("hello, I am not a replay\n") })
+	// A crashed match's file whose only chunk is complete but corrupt.
+	c0, err := r.Chunk(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onlyCorrupt := copyWith(t, func(b []byte) []byte {
+		b = b[:c0.Offset+int64(len(c0.Raw))]
+		b[c0.Offset+int64(len(c0.Raw))/2] ^= 4
+		return b
+	})
+	bomb := filepath.Join("..", "..", "replay", "testdata", "bomb.skr")
 	tests := []struct {
 		name     string
 		args     []string
@@ -66,6 +79,9 @@ func TestCLI(t *testing.T) {
 		{"verify truncated", []string{"verify", truncated}, 0, `(?s)no footer.*verifying the \d+ recovered chunks.*ok:`, ""},
 		{"verify flipped", []string{"verify", flipped}, 1, "", `FAILED: replay: chunk \d+ at byte \d+: corrupt: CRC`},
 		{"verify garbage", []string{"verify", garbage}, 1, "", "not a Skirmish replay"},
+		{"verify only chunk corrupt", []string{"verify", onlyCorrupt}, 1, `verifying the 0 recovered chunks`, `FAILED: replay: chunk 0 at byte \d+: corrupt: CRC`},
+		{"verify bomb", []string{"verify", bomb}, 1, "", `FAILED: replay: chunk 0 at byte \d+: corrupt: .*more than 65536 events in the chunk \(MaxChunkEvents\)`},
+		{"info directory", []string{"info", t.TempDir()}, 1, "", `not a regular file \(a directory\)`},
 		{"dump", []string{"dump", "-to", "2", golden}, 0, `^\{"tick":1,"player":1,"seq":0,"action":"join","name":"bot01"\}\n\{"tick":2,"player":2,.*"join","name":"bot02"\}\n`, "^$"},
 		{"seek", []string{"seek", golden, "0", "900", "1800"}, 0, `^[0-9a-f]{16}\n[0-9a-f]{16}\n[0-9a-f]{16}\n$`, "^$"},
 		{"seek out of range", []string{"seek", golden, "1801"}, 1, "", `tick 1801 is outside the recording, 0\.\.1800`},
@@ -160,5 +176,41 @@ func TestGenThenRead(t *testing.T) {
 	}
 	if _, errOut, code := runCLI("verify", path); code != 0 {
 		t.Errorf("verify: exit %d: %s", code, errOut)
+	}
+}
+
+// TestNamedPipe: every command given a named pipe says at once that it is
+// not a regular file, instead of waiting for a writer forever.
+func TestNamedPipe(t *testing.T) {
+	t.Parallel()
+	fifo := filepath.Join(t.TempDir(), "pipe.skr")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	t.Cleanup(func() { // release a command blocked on it, if the test failed so
+		for range 10 {
+			if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+				f.Close()
+			}
+		}
+	})
+	for _, args := range [][]string{{"info", fifo}, {"verify", fifo}, {"dump", fifo}, {"seek", fifo, "1"}, {"stats", fifo}} {
+		type result struct {
+			errOut string
+			code   int
+		}
+		done := make(chan result, 1)
+		go func() {
+			_, errOut, code := runCLI(args...)
+			done <- result{errOut, code}
+		}()
+		select {
+		case r := <-done:
+			if r.code != 1 || !strings.Contains(r.errOut, fifo) || !strings.Contains(r.errOut, "not a regular file (a named pipe)") {
+				t.Errorf("%s: exit %d: %s", args[0], r.code, r.errOut)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s of a named pipe: still blocked after 10 s", args[0])
+		}
 	}
 }

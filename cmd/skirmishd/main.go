@@ -46,6 +46,7 @@ func run(args []string) error {
 	fs.StringVar(&o.ReplayDir, "replay-dir", "", "replay directory (default: skirmish/replays in the user's data directory)")
 	fs.IntVar(&o.ChunkTicks, "chunk-ticks", 0, "replay chunk length in ticks (0: one second)")
 	fs.IntVar(&o.KeyframeTicks, "keyframe-ticks", 0, "replay keyframe interval in ticks (0: the replay default)")
+	fs.Var(&o.ReplayKeep, "replay-keep", "finished replays to keep: age=DURATION,count=N,size=BYTES (each optional, off for no limit; all keeps every replay) (default age=720h,count=10000,size=20GiB)")
 	fs.IntVar(&o.HashEvery, "hash-every", 30, "frames carry the world hash every this many ticks")
 	fs.DurationVar(&o.UnplayedGrace, "unplayed-grace", 5*time.Second, "end a match nobody has spawned in, empty for this long, and delete its replay")
 	fs.IntVar(&o.MaxMatchesPerIP, "max-matches-per-ip", 4, "running matches that clients from one address (IPv4, or IPv6 /64) may have created (0: no limit)")

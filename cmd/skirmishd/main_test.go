@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -108,5 +109,17 @@ func TestSIGTERMFinalizesReplays(t *testing.T) {
 		if err != nil {
 			t.Errorf("skirmish-replay verify %s: %v\n%s", filepath.Base(f), err, out)
 		}
+	}
+}
+
+// TestReplayKeepFlag: a bad -replay-keep, or SKIRMISH_REPLAY_KEEP, stops the
+// server at start-up with a message that says what is wrong.
+func TestReplayKeepFlag(t *testing.T) {
+	if err := run([]string{"-replay-keep", "size=lots"}); err == nil || !strings.Contains(err.Error(), `size="lots"`) {
+		t.Errorf("-replay-keep size=lots: %v", err)
+	}
+	t.Setenv("SKIRMISH_REPLAY_KEEP", "age=0")
+	if err := run(nil); err == nil || !strings.Contains(err.Error(), "SKIRMISH_REPLAY_KEEP") || !strings.Contains(err.Error(), "off for no limit") {
+		t.Errorf("SKIRMISH_REPLAY_KEEP=age=0: %v", err)
 	}
 }

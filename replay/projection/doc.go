@@ -5,8 +5,8 @@
 // follows the running matches live.
 //
 // Write a projection by implementing Projection (Start, Apply, End for each
-// match; MarshalState and UnmarshalState for its checkpoint) and, if other
-// goroutines query it, Publisher. MatchStats does the per-player counting
+// match, Remove when its file goes; MarshalState and UnmarshalState for its
+// checkpoint) and, if other goroutines query it, Publisher. MatchStats does the per-player counting
 // (kills, deaths, shots, hits, distance, time) that most projections need;
 // Tick.Facts says what each tick did. docs/PROJECTIONS.md walks through it.
 //
@@ -15,8 +15,11 @@
 // directory and then follows the files of running matches (replay.Follow),
 // checkpointing each projection's state together with how far it has
 // consumed each file (its Mark), so that a restart continues where it
-// stopped, with no tick missed or applied twice. Sync waits for a pass over
-// the directory. Run projections over a few files, without checkpoints,
+// stopped, with no tick missed or applied twice. A file that goes (Removed,
+// or found gone) is taken back, so that the read models stay what a
+// rebuild over the files left would give. Catch-up paces itself (Options.
+// Share) so that it never takes the CPU from a server's tick loops. Sync
+// waits for a pass over the directory. Run projections over a few files, without checkpoints,
 // with PlayFile.
 //
 // Shipped read models: Leaderboard (per player name, across all matches),

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
-	"strings"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,9 +48,15 @@ type Options struct {
 	// relies on Live alone.
 	LiveWindow time.Duration
 	// Logger receives what the engine has to say: unreadable files and
-	// checkpoints, crashed matches, catch-up progress. Default
-	// slog.Default().
+	// checkpoints, crashed matches, removed files, catch-up progress. A
+	// file is reported once, until it changes. Default slog.Default().
 	Logger *slog.Logger
+	// Share is the fraction of one core the engine's work may take, in
+	// (0, 1]: it works in slices of a few milliseconds and sleeps between
+	// them so that, in a server, its catch-up over history never takes the
+	// CPU from the tick loops (see pace.go). Default 0.5; 1 works flat out,
+	// yielding between slices.
+	Share float64
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -70,6 +77,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.Share == 0 {
+		o.Share = 0.5
+	}
+	if !(o.Share > 0 && o.Share <= 1) {
+		return o, fmt.Errorf("projection: share %v outside (0, 1]", o.Share)
 	}
 	return o, nil
 }
@@ -95,6 +108,9 @@ type Engine struct {
 	log   *slog.Logger
 
 	// Owned by Run's goroutine.
+	dir         *replay.Dir
+	pace        *pacer
+	dec         chunkDecoder // every feeder's
 	files       map[string]*fileState
 	tctx        context.Context // the tails' parent
 	lastSave    time.Time
@@ -102,12 +118,15 @@ type Engine struct {
 	ticks       uint64 // ticks simulated
 	passes      int
 
-	tailCh  chan tailMsg
-	syncCh  chan chan struct{}
-	tails   sync.WaitGroup
-	running atomic.Bool
-	done    chan struct{}
-	status  atomic.Pointer[Status]
+	tailCh   chan tailMsg
+	syncCh   chan chan struct{}
+	removeMu sync.Mutex
+	removed  []string      // replay ids removed, for Run to take back
+	removeCh chan struct{} // signals removed; buffered 1
+	tails    sync.WaitGroup
+	running  atomic.Bool
+	done     chan struct{}
+	status   atomic.Pointer[Status]
 }
 
 // Status is what an engine has done so far.
@@ -117,7 +136,7 @@ type Status struct {
 	CaughtUp bool
 	Files    int    // replay files in the directory
 	Live     int    // being followed
-	Skipped  int    // unreadable, skipped until they change
+	Skipped  int    // unreadable or not regular files, skipped until they change
 	Ticks    uint64 // ticks simulated since the engine started
 }
 
@@ -167,10 +186,12 @@ func NewEngine(o Options, ps ...Projection) (*Engine, error) {
 	}
 	e := &Engine{
 		o: o, slots: newSlots(ps), log: o.Logger,
-		files:  map[string]*fileState{},
-		tailCh: make(chan tailMsg, 64),
-		syncCh: make(chan chan struct{}),
-		done:   make(chan struct{}),
+		pace:     newPacer(o.Share),
+		files:    map[string]*fileState{},
+		tailCh:   make(chan tailMsg, 64),
+		syncCh:   make(chan chan struct{}),
+		removeCh: make(chan struct{}, 1),
+		done:     make(chan struct{}),
 	}
 	for _, s := range e.slots {
 		e.load(s)
@@ -227,6 +248,22 @@ func (e *Engine) Sync(ctx context.Context) error {
 	}
 }
 
+// Removed tells the engine that the replay file id has been removed from
+// the directory (by retention, say): every projection takes the match back
+// (Projection.Remove) and forgets it, as it would at its next scan of the
+// directory, but before a new file of the same id could be taken for the
+// old one. It returns at once; Sync waits until it is done. Safe to call
+// from any goroutine.
+func (e *Engine) Removed(id string) {
+	e.removeMu.Lock()
+	e.removed = append(e.removed, id)
+	e.removeMu.Unlock()
+	select {
+	case e.removeCh <- struct{}{}:
+	default: // already signalled
+	}
+}
+
 // Run catches up over the directory, then follows it until ctx ends; then
 // it stops following, saves the checkpoints and returns nil (or the error
 // of a checkpoint that could not be saved). It may be called once.
@@ -235,6 +272,12 @@ func (e *Engine) Run(ctx context.Context) error {
 		return errors.New("projection: Run called twice")
 	}
 	defer close(e.done)
+	dir, err := replay.OpenDir(e.o.Dir)
+	if err != nil {
+		return fmt.Errorf("projection: %w", err)
+	}
+	defer dir.Close()
+	e.dir = dir
 	tctx, stopTails := context.WithCancel(ctx)
 	e.tctx = tctx
 	began := time.Now()
@@ -250,11 +293,16 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.publish()
 			return e.save()
 		case msg := <-e.tailCh:
+			e.pace.begin()
 			e.handle(msg)
+		case <-e.removeCh:
+			e.takeRemovals()
 		case ch := <-e.syncCh:
 			syncs = append(syncs, ch)
 			timer.Reset(0)
 		case <-timer.C:
+			e.takeRemovals() // so that a Sync after Removed sees them done
+			e.pace.begin()
 			e.pass(ctx)
 			if ctx.Err() != nil {
 				continue
@@ -278,22 +326,36 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
+// takeRemovals takes back the matches of the files Removed was told of.
+func (e *Engine) takeRemovals() {
+	e.removeMu.Lock()
+	ids := e.removed
+	e.removed = nil
+	e.removeMu.Unlock()
+	for _, id := range ids {
+		e.remove(id)
+	}
+}
+
 // pass scans the directory once: new and unfinished files are consumed or
-// followed, followed files whose match is over are finished.
+// followed, followed files whose match is over are finished, and the
+// matches of files that have gone are taken back.
 func (e *Engine) pass(ctx context.Context) {
-	entries, err := os.ReadDir(e.o.Dir)
+	entries, err := e.dir.List()
 	if err != nil {
 		e.log.Warn("projection: cannot read the replay directory", "dir", e.o.Dir, "err", err)
 		return
 	}
-	seen := map[string]bool{}
+	seen := map[string]bool{}   // regular files
+	listed := map[string]bool{} // and the names refused
 	for _, de := range entries {
-		id, ok := strings.CutSuffix(de.Name(), replay.Extension)
-		if !ok || id == "" || !de.Type().IsRegular() {
+		listed[de.ID] = true
+		if de.Err != nil {
+			e.refuse(de)
 			continue
 		}
-		seen[id] = true
-		e.visit(ctx, id, true)
+		seen[de.ID] = true
+		e.visit(ctx, de.ID, true)
 		if ctx.Err() != nil {
 			return
 		}
@@ -303,11 +365,11 @@ func (e *Engine) pass(ctx context.Context) {
 			e.stopLive(fs) // its file is gone and its match is over
 		}
 	}
-	e.endVanished(seen)
+	e.removeVanished(seen)
 	e.passes++
 	st := &Status{CaughtUp: true, Files: len(seen), Ticks: e.ticks}
 	for id, fs := range e.files {
-		if !seen[id] && fs.live == nil {
+		if !listed[id] && fs.live == nil {
 			delete(e.files, id)
 			continue
 		}
@@ -352,10 +414,9 @@ func (e *Engine) visit(ctx context.Context, id string, follow bool) {
 		fs = &fileState{}
 		e.files[id] = fs
 	}
-	path := filepath.Join(e.o.Dir, id+replay.Extension)
-	st, err := os.Stat(path)
+	st, err := e.dir.Stat(id)
 	if err != nil {
-		return // gone since the directory was read
+		return // gone (or replaced) since the directory was read
 	}
 	live := follow && e.isLive(id, st)
 	if fs.live != nil {
@@ -371,7 +432,7 @@ func (e *Engine) visit(ctx context.Context, id string, follow bool) {
 		fs.bad = ""
 	}
 	fs.size, fs.mod = st.Size(), st.ModTime()
-	r, err := replay.Open(path)
+	r, err := e.dir.OpenWith(id, replay.ReadOptions{Pace: e.pace.pause})
 	if err != nil {
 		if live && errors.Is(err, replay.ErrTruncated) {
 			return // the header is being written
@@ -386,6 +447,7 @@ func (e *Engine) visit(ctx context.Context, id string, follow bool) {
 		return
 	}
 	f := newFeeder(matchOf(id, h), e.slots)
+	f.pace, f.dec = e.pace, &e.dec
 	err = f.playReader(ctx, r, e.yield)
 	e.ticks += f.ticks
 	if ctx.Err() != nil {
@@ -399,7 +461,7 @@ func (e *Engine) visit(ctx context.Context, id string, follow bool) {
 			"file", id+replay.Extension, "tick", f.m.LastTick, "err", err)
 		f.end(true)
 	case in.Recovered && live:
-		e.startLive(fs, id, path, f, r.Map())
+		e.startLive(fs, id, f, r.Map())
 	case in.Recovered:
 		e.log.Info("projection: replay without a footer (the match did not end cleanly): consumed its recovered chunks",
 			"file", id+replay.Extension, "chunks", in.Chunks, "last_tick", in.LastTick, "lost_bytes", in.Lost, "lost", in.LostReason)
@@ -416,30 +478,71 @@ func (e *Engine) skip(fs *fileState, id string, err error) {
 	e.log.Warn("projection: skipping unreadable replay", "file", id+replay.Extension, "err", err)
 }
 
-// endVanished ends, where they stopped, the matches whose files have
-// disappeared from the directory.
-func (e *Engine) endVanished(seen map[string]bool) {
+// refuse notes a name in the directory that is not a regular file (a
+// symbolic link, a named pipe, ...): nothing opens it. It is logged once,
+// until it changes.
+func (e *Engine) refuse(de replay.DirEntry) {
+	fs := e.files[de.ID]
+	if fs == nil {
+		fs = &fileState{}
+		e.files[de.ID] = fs
+	}
+	if why := de.Err.Error(); fs.bad != why {
+		fs.bad, fs.size, fs.mod = why, -1, time.Time{}
+		e.log.Warn("projection: ignoring a replay name that is not a regular file", "file", de.ID+replay.Extension, "err", de.Err)
+	}
+}
+
+// removeVanished takes back the matches whose files have gone from the
+// directory (but for a followed file whose match still runs).
+func (e *Engine) removeVanished(seen map[string]bool) {
+	gone := map[string]bool{}
 	for _, s := range e.slots {
-		for id, mk := range s.marks {
-			if mk.Done || seen[id] {
-				continue
+		for id := range s.marks {
+			if fs := e.files[id]; !seen[id] && (fs == nil || fs.live == nil) {
+				gone[id] = true
 			}
-			if fs := e.files[id]; fs != nil && fs.live != nil {
-				continue
-			}
-			m := Match{ID: id}
-			if mk.Match != nil {
-				m = *mk.Match
-			}
-			e.log.Warn("projection: replay file gone; its match ends where it stopped", "file", id+replay.Extension, "tick", mk.Tick)
-			newFeeder(m, e.slots).end(true)
 		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(gone)) {
+		e.remove(id)
+	}
+}
+
+// remove takes back the match of file id from every projection that has
+// seen it (Projection.Remove) and forgets the file, marks included, so that
+// the read models are what they would be had the file never been there.
+func (e *Engine) remove(id string) {
+	if fs := e.files[id]; fs != nil {
+		if fs.live != nil {
+			e.stopLive(fs)
+		}
+		delete(e.files, id)
+	}
+	taken := false
+	for _, s := range e.slots {
+		mk := s.marks[id]
+		if mk == nil {
+			continue
+		}
+		m := Match{ID: id}
+		if mk.Match != nil {
+			m = *mk.Match
+		}
+		s.p.Remove(&m)
+		delete(s.marks, id)
+		s.dirty, s.fresh = true, true
+		taken = true
+	}
+	if taken {
+		e.log.Info("projection: replay file gone; its match is taken back", "file", id+replay.Extension)
 	}
 }
 
 // yield is called between chunks of a long catch-up: queries see progress
 // and a restart does not start over.
 func (e *Engine) yield() {
+	e.pace.pause()
 	now := time.Now()
 	if now.Sub(e.lastPublish) >= publishEvery {
 		e.publish()
@@ -464,6 +567,14 @@ func (e *Engine) publish() {
 }
 
 // save writes the checkpoints that changed; it returns the first error.
+//
+// A checkpoint is written when its projection's state changed, or a file
+// was finished, started or removed; not when only the marks of matches in
+// progress moved (a running match whose ticks change nothing, the heatmap
+// of a match nobody is alive in). Leaving those marks behind is safe: after
+// a restart the ticks since are applied again to the state they left
+// unchanged, which MarshalState captures whole, and so leave it unchanged
+// again.
 func (e *Engine) save() error {
 	var first error
 	now := time.Now()
@@ -473,16 +584,24 @@ func (e *Engine) save() error {
 		}
 		name := s.p.Name()
 		state, err := s.p.MarshalState()
-		if err == nil {
-			err = saveCheckpoint(e.o.CheckpointDir, &checkpoint{Format: CheckpointFormat, Projection: name,
-				Saved: now.UTC(), Files: s.marks, State: state})
-		}
 		if err != nil {
 			e.log.Error("projection: saving checkpoint", "projection", name, "err", err)
 			first = firstErr(first, fmt.Errorf("projection: checkpoint of %s: %w", name, err))
 			continue
 		}
-		s.dirty = false
+		sum := s.summary(state)
+		if sum == s.saved {
+			s.dirty = false
+			continue
+		}
+		err = saveCheckpoint(e.o.CheckpointDir, &checkpoint{Format: CheckpointFormat, Projection: name,
+			Saved: now.UTC(), Files: s.marks, State: state})
+		if err != nil {
+			e.log.Error("projection: saving checkpoint", "projection", name, "err", err)
+			first = firstErr(first, fmt.Errorf("projection: checkpoint of %s: %w", name, err))
+			continue
+		}
+		s.dirty, s.saved = false, sum
 	}
 	e.lastSave = now
 	return first
@@ -497,14 +616,14 @@ func firstErr(a, b error) error {
 
 // startLive follows file id from where f is: a tail goroutine sends each
 // chunk as it is sealed; handle applies it.
-func (e *Engine) startLive(fs *fileState, id, path string, f *feeder, m *sim.Map) {
+func (e *Engine) startLive(fs *fileState, id string, f *feeder, m *sim.Map) {
 	ctx, cancel := context.WithCancel(e.tctx)
 	lf := &liveFeed{id: id, f: f, m: m, cancel: cancel}
 	fs.live = lf
 	e.tails.Add(1)
 	go func() {
 		defer e.tails.Done()
-		tail(ctx, path, lf, e.tailCh)
+		tail(ctx, e.dir, lf, e.tailCh)
 	}()
 }
 
@@ -513,10 +632,10 @@ func (e *Engine) stopLive(fs *fileState) {
 	fs.live = nil
 }
 
-// tail sends every chunk of the file at path, from the first, as it is
+// tail sends every chunk of lf's file in dir, from the first, as it is
 // sealed, then io.EOF at the footer, or the error that stops it. It returns
 // when ctx ends.
-func tail(ctx context.Context, path string, lf *liveFeed, out chan<- tailMsg) {
+func tail(ctx context.Context, dir *replay.Dir, lf *liveFeed, out chan<- tailMsg) {
 	send := func(m tailMsg) bool {
 		select {
 		case out <- m:
@@ -525,7 +644,7 @@ func tail(ctx context.Context, path string, lf *liveFeed, out chan<- tailMsg) {
 			return false
 		}
 	}
-	fl, err := replay.Follow(ctx, path, replay.FollowOptions{Poll: tailPoll})
+	fl, err := dir.Follow(ctx, lf.id, replay.FollowOptions{Poll: tailPoll})
 	if err != nil {
 		if ctx.Err() == nil {
 			send(tailMsg{lf: lf, err: err})
@@ -581,12 +700,13 @@ func (e *Engine) apply(f *feeder, m *sim.Map, ch *replay.Chunk) error {
 	if f.w != nil && ch.Last <= f.w.Tick {
 		return nil // consumed already (a tail starts from the first chunk)
 	}
-	c, err := ch.Decode()
+	c, err := f.decode(ch)
 	if err != nil {
 		return err
 	}
+	f.pace.pause()
 	if f.w == nil {
-		w, err := restoreFirst(m, c, f.m.FirstTick)
+		w, err := restoreFirst(m, c, &f.m)
 		if err != nil {
 			return err
 		}

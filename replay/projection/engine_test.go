@@ -1,17 +1,23 @@
 package projection_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/skirmishgg/skirmish/assets"
+	"github.com/skirmishgg/skirmish/protocol"
 	"github.com/skirmishgg/skirmish/replay"
 	"github.com/skirmishgg/skirmish/replay/projection"
+	"github.com/skirmishgg/skirmish/sim"
 )
 
 // compareStates fails unless two sets of models have the same state.
@@ -235,8 +241,11 @@ func TestCorruptFilesSkipped(t *testing.T) {
 	if n := logs.count("unreadable past a point", "file=flipped.skr", "CRC"); n != 1 {
 		t.Errorf("flipped.skr: logged %d times, want once:\n%s", n, logs.String())
 	}
-	if st := run.e.Status(); st.Files != 5 || st.Skipped != 3 {
-		t.Errorf("status %+v, want 5 files, 3 skipped", st)
+	if n := logs.count("not a regular file", "file=dir.skr", "a directory"); n != 1 {
+		t.Errorf("dir.skr: logged %d times, want once:\n%s", n, logs.String())
+	}
+	if st := run.e.Status(); st.Files != 5 || st.Skipped != 4 {
+		t.Errorf("status %+v, want 5 files, 4 skipped (3 unreadable, a directory)", st)
 	}
 	fl, ok := m.sum.View().Get("flipped")
 	gd, _ := m.sum.View().Get("good")
@@ -319,33 +328,122 @@ func TestAddProjection(t *testing.T) {
 	compareStates(t, "added", m.states(t), playFiles(t, filepath.Join(dir, "a.skr")).states(t))
 }
 
-// TestVanishedFile: a match followed live whose file disappears is ended
-// where it stopped.
-func TestVanishedFile(t *testing.T) {
+// TestRemovedFilesTakenBack removes replay files under an engine in every
+// way they go: told with Removed (as the server's retention does), deleted
+// behind its back, a followed match's file deleted once the match is over,
+// a file deleted while the engine is stopped. Each time, once the engine
+// has seen it (Sync), every projection's state is what a new engine with no
+// checkpoints builds from the files that remain, byte for byte, and so are
+// the published read models; and a restart from the checkpoints keeps it so.
+func TestRemovedFilesTakenBack(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
+	for i := range 6 {
+		o := synthOptions(t, uint64(90+i), 4, 10*time.Second)
+		if i%3 == 2 { // a second map: its heatmap must go with its last match
+			src, err := assets.MapSource("duel")
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.Map, o.MapSource = "duel", src
+		}
+		genFile(t, dir, fmt.Sprintf("m-%d", i), o)
+	}
 	var live atomic.Bool
 	live.Store(true)
+	o := projection.Options{Dir: dir, LiveWindow: -1, Live: func(id string) bool { return live.Load() && id == "live" }}
+	lf := newLiveFile(t, filepath.Join(dir, "live.skr"), genBytes(t, synthOptions(t, 99, 4, 20*time.Second)))
+	lf.write(5)
 	m := newModels()
-	r := startEngine(t, projection.Options{Dir: dir, LiveWindow: -1, Live: func(string) bool { return live.Load() }}, m.all()...)
-	lf := newLiveFile(t, filepath.Join(dir, "gone.skr"), genBytes(t, synthOptions(t, 80, 4, 20*time.Second)))
-	last := lf.write(5)
-	waitFor(t, "the live match", func() bool {
-		s, ok := m.sum.View().Get("gone")
-		return ok && s.Ticks == last
-	})
+	r := startEngine(t, o, m.all()...)
+	r.sync()
+	waitFor(t, "the live match", func() bool { _, ok := m.sum.View().Get("live"); return ok })
+
+	// rebuilt is what a new engine makes of the directory as it is.
+	rebuilt := func() models {
+		t.Helper()
+		fresh := newModels()
+		ro := o
+		ro.CheckpointDir = t.TempDir()
+		ro.Live = func(string) bool { return false }
+		fr := startEngine(t, ro, fresh.all()...)
+		fr.sync()
+		fr.stop()
+		return fresh
+	}
+	check := func(what string, got models) {
+		t.Helper()
+		want := rebuilt()
+		compareStates(t, what, got.states(t), want.states(t))
+		_, gotRows := got.lb.View().Page(projection.ByKills, true, 0, -1)
+		_, wantRows := want.lb.View().Page(projection.ByKills, true, 0, -1)
+		if !slices.Equal(gotRows, wantRows) || got.lb.View().Matches != want.lb.View().Matches {
+			t.Errorf("%s: published leaderboard differs from a rebuild", what)
+		}
+		if got.sum.View().Len() != want.sum.View().Len() {
+			t.Errorf("%s: %d summaries published, a rebuild has %d", what, got.sum.View().Len(), want.sum.View().Len())
+		}
+		for _, mp := range []string{"arena", "duel"} {
+			g, gok := got.heat.Stats(mp)
+			w, wok := want.heat.Stats(mp)
+			if g != w || gok != wok {
+				t.Errorf("%s: heatmap of %s published %+v %v, a rebuild %+v %v", what, mp, g, gok, w, wok)
+			}
+		}
+	}
+
+	// Told: the way the server's retention removes a file.
+	if err := os.Remove(filepath.Join(dir, "m-0.skr")); err != nil {
+		t.Fatal(err)
+	}
+	r.e.Removed("m-0")
+	r.sync()
+	if _, ok := m.sum.View().Get("m-0"); ok {
+		t.Error("m-0's summary is still published")
+	}
+	// Deleted behind its back, the only match on duel among them.
+	for _, id := range []string{"m-1", "m-2"} {
+		if err := os.Remove(filepath.Join(dir, id+replay.Extension)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.sync()
+	// The live match ends; its file goes.
 	live.Store(false)
 	if err := os.Remove(lf.path); err != nil {
 		t.Fatal(err)
 	}
 	r.sync()
 	r.sync()
-	if s, _ := m.sum.View().Get("gone"); s.State != projection.StateRecovered || s.Ticks != last {
-		t.Errorf("%+v: want recovered at %d ticks", s, last)
+	if _, ok := m.sum.View().Get("live"); ok {
+		t.Error("the live match's summary is still published")
 	}
-	if v := m.lb.View(); v.Matches != 1 {
-		t.Errorf("%d matches", v.Matches)
+	// Checked with a match on duel left (m-5), then without.
+	check("after removals", m)
+	r.stop()
+
+	// Removed while the engine was stopped.
+	if err := os.Remove(filepath.Join(dir, "m-5.skr")); err != nil {
+		t.Fatal(err)
 	}
+	m2 := newModels()
+	r2 := startEngine(t, o, m2.all()...)
+	r2.sync()
+	check("after a removal while stopped", m2)
+	if _, ok := m2.heat.Stats("duel"); ok {
+		t.Error("duel still has a heatmap, with none of its matches left")
+	}
+	if got := m2.lb.View().Matches; got != 2 {
+		t.Errorf("%d matches, want m-3 and m-4", got)
+	}
+	r2.stop()
+
+	// A restart from those checkpoints changes nothing.
+	m3 := newModels()
+	r3 := startEngine(t, o, m3.all()...)
+	r3.sync()
+	r3.stop()
+	compareStates(t, "after a restart", m3.states(t), m2.states(t))
 }
 
 func TestEngineOptions(t *testing.T) {
@@ -374,3 +472,115 @@ func TestEngineOptions(t *testing.T) {
 type badName struct{ *projection.Leaderboard }
 
 func (badName) Name() string { return "../evil" }
+
+// TestHostileNames puts names that are not regular files in the replay
+// directory beside a replay: links out of it and into it, a named pipe, a
+// directory. The engine opens none of them (the link to the replay is not
+// a second match), never blocks on the pipe, and logs each once.
+func TestHostileNames(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	genFile(t, dir, "good", synthOptions(t, 70, 4, 10*time.Second))
+	for name, target := range map[string]string{"passwd.skr": "/etc/passwd", "twin.skr": "good.skr"} {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fifo := filepath.Join(dir, "fifo.skr")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	t.Cleanup(func() { // release a reader blocked on the pipe, if the test failed so
+		if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+	})
+	var logs logBuffer
+	m := newModels()
+	r := startEngine(t, projection.Options{Dir: dir, LiveWindow: time.Hour, Logger: newLogger(&logs)}, m.all()...)
+	r.sync() // bounded: fails if a scan blocks
+	r.sync()
+	r.sync()
+	if v := m.lb.View(); v.Matches != 1 {
+		t.Errorf("%d matches, want 1", v.Matches)
+	}
+	if st := r.e.Status(); st.Files != 1 || st.Skipped != 3 || st.Live != 0 {
+		t.Errorf("status %+v, want 1 file, 3 skipped", st)
+	}
+	for _, tc := range []struct{ file, what string }{
+		{"passwd.skr", "a symbolic link"}, {"twin.skr", "a symbolic link"}, {"fifo.skr", "a named pipe"},
+	} {
+		if n := logs.count("not a regular file", "file="+tc.file, tc.what); n != 1 {
+			t.Errorf("%s logged %d times, want once:\n%s", tc.file, n, logs.String())
+		}
+	}
+}
+
+// TestCheckpointOnlyWhenChanged follows a match in which nobody is alive:
+// the summaries change with every tick and their checkpoint is written
+// again, but the heatmap's state does not, and neither is its checkpoint.
+func TestCheckpointOnlyWhenChanged(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src, err := assets.MapSource("arena")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp, err := sim.ParseMap("arena", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := sim.NewWorld(mp, 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	wr, err := replay.NewWriter(syncBuffer{&buf}, replay.Header{MatchID: "quiet", Map: "arena", MapSource: src, TickRate: 60}, w, replay.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 600 {
+		sim.Step(w, nil)
+		if err := wr.Append(&protocol.Frame{Tick: w.Tick}, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := wr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	lf := newLiveFile(t, filepath.Join(dir, "quiet.skr"), buf.Bytes())
+	m := newModels()
+	startEngine(t, projection.Options{Dir: dir, LiveWindow: -1, CheckpointEvery: 10 * time.Millisecond,
+		Live: func(id string) bool { return id == "quiet" }}, m.all()...)
+	saved := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, "projections", name+".json"))
+		if err != nil {
+			return ""
+		}
+		var c struct{ Saved string }
+		if err := json.Unmarshal(b, &c); err != nil {
+			t.Fatal(err)
+		}
+		return c.Saved
+	}
+	advance := func(k int) {
+		t.Helper()
+		last, before := lf.write(k), saved("summaries")
+		waitFor(t, "the summaries' checkpoint", func() bool {
+			s, ok := m.sum.View().Get("quiet")
+			return ok && s.Ticks == last && saved("summaries") != before
+		})
+	}
+	advance(2)
+	waitFor(t, "the heatmap's checkpoint", func() bool { return saved("heatmap") != "" })
+	heat := saved("heatmap")
+	advance(3)
+	advance(2)
+	if got := saved("heatmap"); got != heat {
+		t.Errorf("the heatmap's checkpoint was written again (saved %s, then %s) with nothing changed", heat, got)
+	}
+}
+
+type syncBuffer struct{ *bytes.Buffer }
+
+func (syncBuffer) Sync() error { return nil }

@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
+	"testing"
 
 	"github.com/skirmishgg/skirmish/replay/projection"
 	"github.com/skirmishgg/skirmish/sim"
@@ -20,9 +23,10 @@ type StrafeShots struct {
 }
 
 type strafeState struct {
-	Shots map[string]int64 `json:"shots"` // by player name
-	// Names is each match in progress's names by player id: the only
-	// per-match state, checkpointed with the rest.
+	// Shots holds each match's counts by player name, by replay id: kept
+	// per match, so that a match whose file is removed can be taken back.
+	Shots map[string]map[string]int64 `json:"shots"`
+	// Names is each match in progress's names by player id.
 	Names map[string]map[sim.PlayerID]string `json:"names"`
 }
 
@@ -40,10 +44,11 @@ func (p *StrafeShots) Start(m *projection.Match, w *sim.World) {
 		names[pl.ID] = pl.Name
 	}
 	p.st.Names[m.ID] = names
+	p.st.Shots[m.ID] = map[string]int64{}
 }
 
 func (p *StrafeShots) Apply(t *projection.Tick) {
-	names := p.st.Names[t.Match.ID]
+	names, shots := p.st.Names[t.Match.ID], p.st.Shots[t.Match.ID]
 	for _, in := range t.Facts.Accepted {
 		switch in.Action {
 		case sim.Join:
@@ -52,7 +57,7 @@ func (p *StrafeShots) Apply(t *projection.Tick) {
 			// The world before the tick says how the shooter was moving
 			// when the shot was fired.
 			if pl := t.Before.Player(in.Player); pl != nil && pl.Strafe != 0 {
-				p.st.Shots[names[in.Player]]++
+				shots[names[in.Player]]++
 			}
 		}
 	}
@@ -60,10 +65,16 @@ func (p *StrafeShots) Apply(t *projection.Tick) {
 
 func (p *StrafeShots) End(m *projection.Match) { delete(p.st.Names, m.ID) }
 
+// Remove takes the match back: its file is gone.
+func (p *StrafeShots) Remove(m *projection.Match) {
+	delete(p.st.Shots, m.ID)
+	delete(p.st.Names, m.ID)
+}
+
 func (p *StrafeShots) MarshalState() ([]byte, error) { return json.Marshal(&p.st) }
 
 func (p *StrafeShots) UnmarshalState(b []byte) error {
-	st := strafeState{Shots: map[string]int64{}, Names: map[string]map[sim.PlayerID]string{}}
+	st := strafeState{Shots: map[string]map[string]int64{}, Names: map[string]map[sim.PlayerID]string{}}
 	if b != nil {
 		if err := json.Unmarshal(b, &st); err != nil {
 			return err
@@ -73,10 +84,15 @@ func (p *StrafeShots) UnmarshalState(b []byte) error {
 	return nil
 }
 
-// Publish copies the counts for readers on other goroutines.
+// Publish sums the matches' counts for readers on other goroutines.
 func (p *StrafeShots) Publish() {
-	c := maps.Clone(p.st.Shots)
-	p.pub.Store(&c)
+	sum := map[string]int64{}
+	for _, shots := range p.st.Shots {
+		for name, n := range shots {
+			sum[name] += n
+		}
+	}
+	p.pub.Store(&sum)
 }
 
 // Shots returns the published counts; the map must not be changed.
@@ -106,4 +122,25 @@ func Example() {
 	// Output:
 	// bot01: 20 of 39 shots while strafing
 	// bot02: 10 of 27 shots while strafing
+}
+
+// TestExampleInDocs checks that docs/PROJECTIONS.md shows the example
+// above as it is.
+func TestExampleInDocs(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "PROJECTIONS.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("example_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(doc), "```go\n// StrafeShots counts")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 {
+		t.Fatal("docs/PROJECTIONS.md has no code block of StrafeShots")
+	}
+	if !strings.Contains(string(src), "// StrafeShots counts"+block) {
+		t.Error("docs/PROJECTIONS.md's StrafeShots is not the code of example_test.go")
+	}
 }

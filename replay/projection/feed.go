@@ -3,6 +3,7 @@ package projection
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"path/filepath"
 	"strings"
@@ -30,8 +31,32 @@ type Mark struct {
 type slot struct {
 	p     Projection
 	marks map[string]*Mark
-	dirty bool // changed since the last checkpoint
-	fresh bool // changed since the last publish
+	dirty bool         // changed since the last checkpoint
+	fresh bool         // changed since the last publish
+	saved savedSummary // what the last checkpoint written held
+}
+
+// savedSummary sums up a checkpoint for save: a hash of the state, and
+// one of which files are marked and which of them are finished (the ticks
+// of the marks left out).
+type savedSummary struct {
+	state, files uint64
+	n            int
+}
+
+func (s *slot) summary(state []byte) savedSummary {
+	h := fnv.New64a()
+	h.Write(state)
+	sum := savedSummary{state: h.Sum64(), n: len(s.marks)}
+	for id, mk := range s.marks {
+		h.Reset()
+		h.Write([]byte(id))
+		if mk.Done {
+			h.Write([]byte{1})
+		}
+		sum.files ^= h.Sum64() // in any order
+	}
+	return sum
 }
 
 func newSlots(ps []Projection) []*slot {
@@ -53,6 +78,27 @@ type feeder struct {
 	tick      Tick
 	ticks     uint64 // ticks simulated
 	progress  func(tick uint32)
+	pace      *pacer        // nil: never pauses
+	dec       *chunkDecoder // shared by the feeders of an engine
+}
+
+// chunkDecoder decodes chunks into the memory of the last chunk it decoded:
+// a chunk is played whole before the next is decoded, so one buffer serves
+// every file of an engine, and catch-up allocates nothing per chunk.
+type chunkDecoder struct {
+	scratch *replay.ChunkContent
+}
+
+// decode decodes ch into the memory of the chunk decoded before it.
+func (f *feeder) decode(ch *replay.Chunk) (*replay.ChunkContent, error) {
+	if f.dec == nil {
+		f.dec = &chunkDecoder{}
+	}
+	c, err := ch.DecodeReuse(f.dec.scratch)
+	if err == nil {
+		f.dec.scratch = c
+	}
+	return c, err
 }
 
 func newFeeder(m Match, slots []*slot) *feeder {
@@ -131,6 +177,7 @@ func (f *feeder) step(fr *protocol.Frame, w *sim.World) error {
 	}
 	f.before.CopyFrom(w)
 	f.ticks++
+	f.pace.tick(len(fr.Events))
 	if f.progress != nil {
 		f.progress(t)
 	}
@@ -180,23 +227,36 @@ func (f *feeder) playReader(ctx context.Context, r *replay.Reader, after func())
 	if in.Chunks == 0 || from > in.LastTick {
 		return nil // nothing recorded, or every projection has ended the match
 	}
-	w, err := r.Seek(from)
-	if err != nil {
-		return err
+	if from > in.FirstTick {
+		// Resuming: from the keyframe at or before the lowest mark. A
+		// match not started yet begins with the first chunk's snapshot,
+		// below, decoded once.
+		w, err := r.Seek(from)
+		if err != nil {
+			return err
+		}
+		f.begin(w)
 	}
-	f.begin(w)
 	for i := range in.Chunks {
 		ch, err := r.Chunk(i)
 		if err != nil {
 			return err
 		}
-		if ch.Last <= f.w.Tick {
+		if f.w != nil && ch.Last <= f.w.Tick {
 			continue
 		}
-		c, err := ch.Decode()
+		c, err := f.decode(ch)
 		if err != nil {
 			return err
 		}
+		if f.w == nil {
+			w, err := restoreFirst(r.Map(), c, &f.m)
+			if err != nil {
+				return err
+			}
+			f.begin(w)
+		}
+		f.pace.pause() // decoding a chunk can be a slice's worth of work
 		if err := f.play(c); err != nil {
 			return err
 		}
@@ -251,17 +311,18 @@ func PlayFile(path string, progress func(done, total uint32), ps ...Projection) 
 }
 
 // restoreFirst returns the world of chunk c's snapshot, which must be the
-// first chunk of a recording that starts at first.
-func restoreFirst(m *sim.Map, c *replay.ChunkContent, first uint32) (*sim.World, error) {
+// first chunk of match m's recording, on map mp.
+func restoreFirst(mp *sim.Map, c *replay.ChunkContent, m *Match) (*sim.World, error) {
+	first := m.FirstTick
 	if !c.Keyframe() || c.First != first+1 {
 		return nil, fmt.Errorf("projection: first chunk covers ticks %d..%d (keyframe %v), want a keyframe from tick %d", c.First, c.Last, c.Keyframe(), first+1)
 	}
-	w, err := sim.Restore(m, c.Snapshot)
+	w, err := sim.Restore(mp, c.Snapshot)
 	if err != nil {
 		return nil, fmt.Errorf("projection: first chunk's snapshot: %w", err)
 	}
-	if w.Tick != first {
-		return nil, fmt.Errorf("projection: first chunk's snapshot is of tick %d, want %d", w.Tick, first)
+	if w.Tick != first || w.TickRate != m.TickRate {
+		return nil, fmt.Errorf("projection: first chunk's snapshot is of tick %d at %d Hz, want tick %d at %d Hz", w.Tick, w.TickRate, first, m.TickRate)
 	}
 	return w, nil
 }

@@ -2,6 +2,7 @@ package projection
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -48,6 +49,23 @@ type Heatmap struct {
 type heatState struct {
 	Version int                  `json:"v"`
 	Grids   map[string]*heatGrid `json:"grids"` // by gridKey
+	// Matches holds what each match added to its grid, by replay id, so
+	// that it can be taken back when its file is removed.
+	Matches map[string]*heatMatch `json:"matches"`
+}
+
+// heatMatch is what one match added to a grid. Its cells are kept packed
+// (a few bytes per visited cell): a read model of thousands of matches keeps
+// thousands of them.
+type heatMatch struct {
+	Grid    string    `json:"grid"` // the gridKey
+	Start   time.Time `json:"start"`
+	Samples uint64    `json:"samples"`
+	// Cells is the match's samples per cell, packed by packCells; while
+	// the match runs they are counted in counts and packed for a
+	// checkpoint (MarshalState) and at End.
+	Cells  []byte `json:"cells"`
+	counts []uint32
 }
 
 // heatGrid is the heat of one map layout.
@@ -68,7 +86,7 @@ type renderedPNG struct {
 	png     []byte
 }
 
-const heatVersion = 1
+const heatVersion = 2
 
 // NewHeatmap returns an empty Heatmap.
 func NewHeatmap() *Heatmap {
@@ -78,7 +96,7 @@ func NewHeatmap() *Heatmap {
 }
 
 func (h *Heatmap) reset() {
-	h.st = heatState{Version: heatVersion, Grids: map[string]*heatGrid{}}
+	h.st = heatState{Version: heatVersion, Grids: map[string]*heatGrid{}, Matches: map[string]*heatMatch{}}
 	h.cur = map[string]*heatGrid{}
 	h.dirty = map[string]bool{}
 	h.pub.Store(nil)
@@ -113,12 +131,28 @@ func (h *Heatmap) grid(m *Match, w *sim.World) *heatGrid {
 	return g
 }
 
+// match returns what match m has added to grid g so far, with its counts
+// ready to grow.
+func (h *Heatmap) match(m *Match, g *heatGrid) *heatMatch {
+	hm := h.st.Matches[m.ID]
+	if hm == nil {
+		hm = &heatMatch{Grid: gridKey(g.Map, g.Checksum), Start: m.Start}
+		h.st.Matches[m.ID] = hm
+	}
+	if hm.counts == nil {
+		hm.counts = make([]uint32, len(g.Cells))
+		unpackCells(hm.Cells, hm.counts) // checked by UnmarshalState
+	}
+	return hm
+}
+
 // Start implements Projection.
 func (h *Heatmap) Start(m *Match, w *sim.World) {
 	g := h.grid(m, w)
 	if m.Start.After(g.Last) {
 		g.Last = m.Start
 	}
+	h.match(m, g)
 	h.dirty[gridKey(g.Map, g.Checksum)] = true
 }
 
@@ -130,6 +164,7 @@ func (h *Heatmap) Apply(t *Tick) {
 		return
 	}
 	g := h.grid(t.Match, w)
+	hm := h.match(t.Match, g)
 	cw, ch := g.W*CellsPerTile, g.H*CellsPerTile
 	n := 0
 	for i := range w.Players {
@@ -140,19 +175,118 @@ func (h *Heatmap) Apply(t *Tick) {
 		cx := min(max(p.X*CellsPerTile/sim.Unit, 0), cw-1)
 		cy := min(max(p.Y*CellsPerTile/sim.Unit, 0), ch-1)
 		g.Cells[cy*cw+cx]++
+		hm.counts[cy*cw+cx]++
 		n++
 	}
 	if n > 0 {
 		g.Samples += uint64(n)
+		hm.Samples += uint64(n)
 		h.dirty[gridKey(g.Map, g.Checksum)] = true
 	}
 }
 
-// End implements Projection.
-func (h *Heatmap) End(m *Match) { delete(h.cur, m.ID) }
+// End implements Projection: the match's counts are packed.
+func (h *Heatmap) End(m *Match) {
+	delete(h.cur, m.ID)
+	if hm := h.st.Matches[m.ID]; hm != nil && hm.counts != nil {
+		hm.Cells, hm.counts = packCells(hm.counts), nil
+	}
+}
+
+// Remove implements Projection: the match's samples are taken out of its
+// grid, and a grid left without matches goes.
+func (h *Heatmap) Remove(m *Match) {
+	delete(h.cur, m.ID)
+	hm := h.st.Matches[m.ID]
+	if hm == nil {
+		return
+	}
+	delete(h.st.Matches, m.ID)
+	g := h.st.Grids[hm.Grid]
+	if g == nil {
+		return
+	}
+	h.dirty[hm.Grid] = true
+	if hm.counts != nil {
+		for i, c := range hm.counts {
+			g.Cells[i] -= uint64(c)
+		}
+	} else {
+		eachCell(hm.Cells, len(g.Cells), func(i int, c uint32) { g.Cells[i] -= uint64(c) })
+	}
+	g.Samples -= hm.Samples
+	// The grid's latest start is the latest of the matches left on it.
+	left := false
+	g.Last = time.Time{}
+	for _, o := range h.st.Matches {
+		if o.Grid == hm.Grid {
+			left = true
+			if o.Start.After(g.Last) {
+				g.Last = o.Start
+			}
+		}
+	}
+	if !left {
+		delete(h.st.Grids, hm.Grid)
+	}
+}
 
 // MarshalState implements Projection.
-func (h *Heatmap) MarshalState() ([]byte, error) { return json.Marshal(&h.st) }
+func (h *Heatmap) MarshalState() ([]byte, error) {
+	for _, hm := range h.st.Matches {
+		if hm.counts != nil {
+			hm.Cells = packCells(hm.counts)
+		}
+	}
+	return json.Marshal(&h.st)
+}
+
+// packCells packs a match's counts per cell: for each cell with samples, in
+// order, the uvarint distance from the previous such cell (from cell 0 for
+// the first) and the uvarint count.
+func packCells(counts []uint32) []byte {
+	var b []byte
+	prev := 0
+	for i, c := range counts {
+		if c != 0 {
+			b = binary.AppendUvarint(b, uint64(i-prev))
+			b = binary.AppendUvarint(b, uint64(c))
+			prev = i
+		}
+	}
+	return b
+}
+
+// unpackCells adds the counts packed in b to counts.
+func unpackCells(b []byte, counts []uint32) {
+	eachCell(b, len(counts), func(i int, c uint32) { counts[i] += c })
+}
+
+// eachCell calls fn with each cell index and count packed in b, and
+// reports whether b is well formed with every index below n. It stops at
+// the first fault, having called fn for the cells before it.
+func eachCell(b []byte, n int, fn func(i int, c uint32)) bool {
+	i := 0
+	for len(b) > 0 {
+		d, k := binary.Uvarint(b)
+		if k <= 0 || d >= uint64(n) {
+			return false
+		}
+		b = b[k:]
+		c, k := binary.Uvarint(b)
+		if k <= 0 || c == 0 || c > 1<<32-1 {
+			return false
+		}
+		b = b[k:]
+		if i += int(d); i >= n {
+			return false
+		}
+		if fn != nil {
+			fn(i, uint32(c))
+		}
+	}
+	return true
+}
 
 // UnmarshalState implements Projection.
 func (h *Heatmap) UnmarshalState(b []byte) error {
@@ -184,6 +318,14 @@ func (h *Heatmap) UnmarshalState(b []byte) error {
 	}
 	if st.Grids == nil {
 		st.Grids = map[string]*heatGrid{}
+	}
+	if st.Matches == nil {
+		st.Matches = map[string]*heatMatch{}
+	}
+	for id, hm := range st.Matches {
+		if hm == nil || st.Grids[hm.Grid] == nil || !eachCell(hm.Cells, len(st.Grids[hm.Grid].Cells), nil) {
+			return fmt.Errorf("heatmap: match %s: no grid, or cells that do not fit it", id)
+		}
 	}
 	h.st = st
 	// h.cur is rebuilt as matches in progress apply their next tick.

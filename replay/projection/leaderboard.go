@@ -24,6 +24,30 @@ type Totals struct {
 	PlayedMs int64 `json:"played_ms"` // rounded per match
 }
 
+// plus adds o to t.
+func (t *Totals) plus(o *Totals) {
+	t.Matches += o.Matches
+	t.Kills += o.Kills
+	t.Deaths += o.Deaths
+	t.Shots += o.Shots
+	t.Hits += o.Hits
+	t.Distance += o.Distance
+	t.AliveMs += o.AliveMs
+	t.PlayedMs += o.PlayedMs
+}
+
+// minus takes o from t.
+func (t *Totals) minus(o *Totals) {
+	t.Matches -= o.Matches
+	t.Kills -= o.Kills
+	t.Deaths -= o.Deaths
+	t.Shots -= o.Shots
+	t.Hits -= o.Hits
+	t.Distance -= o.Distance
+	t.AliveMs -= o.AliveMs
+	t.PlayedMs -= o.PlayedMs
+}
+
 func (t *Totals) add(p *PlayerStats, rate int32) {
 	t.Kills += p.Kills
 	t.Deaths += p.Deaths
@@ -155,9 +179,18 @@ type lbState struct {
 	Players map[string]*Totals `json:"players"` // over ended matches
 	// Open holds the matches in progress, by replay id.
 	Open map[string]*MatchStats `json:"open"`
+	// Ended holds what each ended match added to Players, by replay id,
+	// so that it can be taken back when its file is removed.
+	Ended map[string]*lbMatch `json:"ended"`
 }
 
-const lbVersion = 1
+// lbMatch is what one ended match added to the leaderboard.
+type lbMatch struct {
+	Ticks   uint64             `json:"ticks"`
+	Players map[string]*Totals `json:"players"` // by name
+}
+
+const lbVersion = 2
 
 // NewLeaderboard returns an empty leaderboard.
 func NewLeaderboard() *Leaderboard {
@@ -167,7 +200,7 @@ func NewLeaderboard() *Leaderboard {
 }
 
 func (l *Leaderboard) reset() {
-	l.st = lbState{Version: lbVersion, Players: map[string]*Totals{}, Open: map[string]*MatchStats{}}
+	l.st = lbState{Version: lbVersion, Players: map[string]*Totals{}, Open: map[string]*MatchStats{}, Ended: map[string]*lbMatch{}}
 }
 
 // Name implements Projection.
@@ -190,9 +223,40 @@ func (l *Leaderboard) End(m *Match) {
 		return
 	}
 	delete(l.st.Open, m.ID)
+	e := &lbMatch{Ticks: uint64(s.Ticks), Players: map[string]*Totals{}}
+	addMatch(e.Players, s)
+	l.st.Ended[m.ID] = e
 	l.st.Matches++
-	l.st.Ticks += uint64(s.Ticks)
-	addMatch(l.st.Players, s)
+	l.st.Ticks += e.Ticks
+	for name, t := range e.Players {
+		sum := l.st.Players[name]
+		if sum == nil {
+			sum = &Totals{}
+			l.st.Players[name] = sum
+		}
+		sum.plus(t)
+	}
+}
+
+// Remove implements Projection: a match in progress is dropped, an ended
+// one taken out of the totals (a name left with no match goes).
+func (l *Leaderboard) Remove(m *Match) {
+	delete(l.st.Open, m.ID)
+	e := l.st.Ended[m.ID]
+	if e == nil {
+		return
+	}
+	delete(l.st.Ended, m.ID)
+	l.st.Matches--
+	l.st.Ticks -= e.Ticks
+	for name, t := range e.Players {
+		if sum := l.st.Players[name]; sum != nil {
+			sum.minus(t)
+			if sum.Matches <= 0 {
+				delete(l.st.Players, name)
+			}
+		}
+	}
 }
 
 // addMatch adds a match's players to totals by name. A player with no name
@@ -243,6 +307,14 @@ func (l *Leaderboard) UnmarshalState(b []byte) error {
 	}
 	if st.Open == nil {
 		st.Open = map[string]*MatchStats{}
+	}
+	if st.Ended == nil {
+		st.Ended = map[string]*lbMatch{}
+	}
+	for id, e := range st.Ended {
+		if e == nil || e.Players == nil {
+			return fmt.Errorf("leaderboard: ended match %s without players", id)
+		}
 	}
 	l.st = st
 	return nil

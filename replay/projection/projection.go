@@ -12,13 +12,21 @@ import (
 // Projection consumes the events of matches, with the world at each tick,
 // and maintains a read model. An Engine (or PlayFile) calls its methods from
 // one goroutine, in this order for each match: Start once, Apply for every
-// tick in order, End once. Matches interleave: two live matches feed their
-// ticks alternately, each with its own Match.
+// tick in order, End once, and Remove if the match's file goes. Matches
+// interleave: two live matches feed their ticks alternately, each with its
+// own Match.
 //
 // Start, Apply and End are called exactly once per match and tick, across
 // restarts, as long as MarshalState and UnmarshalState round-trip the state:
 // the engine checkpoints the state together with how far each match has been
 // consumed, and resumes from there.
+//
+// A read model is derived from the files in the directory, and stays so when
+// files go: once an engine has seen that a file was removed (Engine.Removed,
+// or its next scan of the directory), every projection's state is what a
+// new engine, without checkpoints, builds from the files that remain. That
+// is what Remove must do, and why a projection keeps, for each match it has
+// seen, what it needs to take the match back.
 type Projection interface {
 	// Name names the projection and its checkpoint file: 1 to 32 lowercase
 	// letters, digits, '-' or '_', starting with a letter or digit.
@@ -30,6 +38,13 @@ type Projection interface {
 	// End ends a match: its file's footer was reached, or its file stopped
 	// without one (m.Recovered). m.LastTick is the last tick applied.
 	End(m *Match)
+	// Remove takes back everything the match m.ID contributed, ended or
+	// not: its file has been removed. Afterwards the state must be what it
+	// would be had the match never been seen (MarshalState gives the same
+	// bytes). Only m.ID is sure to be set (the rest is, for a match not yet
+	// ended). A match the projection never started (an empty recording) is
+	// removed too, and then nothing changes.
+	Remove(m *Match)
 	// MarshalState returns the projection's whole state as JSON, matches in
 	// progress included.
 	MarshalState() ([]byte, error)

@@ -103,6 +103,14 @@ func (s *Summaries) End(m *Match) {
 	s.dirty[m.ID] = true
 }
 
+// Remove implements Projection: the match's summary goes.
+func (s *Summaries) Remove(m *Match) {
+	if _, ok := s.st.Matches[m.ID]; ok {
+		delete(s.st.Matches, m.ID)
+		s.dirty[m.ID] = true
+	}
+}
+
 // MarshalState implements Projection.
 func (s *Summaries) MarshalState() ([]byte, error) { return json.Marshal(&s.st) }
 
@@ -142,9 +150,26 @@ func (s *Summaries) Publish() {
 	if old != nil {
 		v.byID = maps.Clone(old.byID)
 		v.latest = maps.Clone(old.latest)
+		var gone map[string]bool // match ids whose latest replay may have been removed
 		for id := range s.dirty {
 			if r := s.st.Matches[id]; r != nil {
 				v.add(summarize(r))
+			} else if ms := v.byID[id]; ms != nil {
+				delete(v.byID, id)
+				if gone == nil {
+					gone = map[string]bool{}
+				}
+				gone[ms.MatchID] = true
+			}
+		}
+		if gone != nil {
+			for mid := range gone {
+				delete(v.latest, mid)
+			}
+			for _, ms := range v.byID {
+				if gone[ms.MatchID] {
+					v.add(ms)
+				}
 			}
 		}
 	} else {

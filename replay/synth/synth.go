@@ -48,6 +48,14 @@ type Options struct {
 	// Progress, if set, is called now and then with the ticks done and the
 	// total.
 	Progress func(done, total uint32)
+	// Flood adds this many fire commands of the first bot to every tick,
+	// as a hostile client would send them and a careless server record
+	// them: the world refuses nearly all (the gun's cooldown), so the
+	// recording stays valid and plays to its hashes, but every tick carries
+	// up to replay.MaxTickEvents events in all, the most a reader must
+	// take. It makes the "event bomb" that readers and servers are tested
+	// and measured against. Default 0.
+	Flood int
 }
 
 func (o *Options) defaults() error {
@@ -75,6 +83,8 @@ func (o *Options) defaults() error {
 		return fmt.Errorf("synth: rate %v outside 0..%d", o.Rate, brain.MaxRate)
 	case o.Map == "" || len(o.MapSource) == 0:
 		return errors.New("synth: no map")
+	case o.Flood < 0 || o.Flood > replay.MaxTickEvents:
+		return fmt.Errorf("synth: flood of %d commands a tick outside 0..%d", o.Flood, replay.MaxTickEvents)
 	}
 	return nil
 }
@@ -88,6 +98,7 @@ type Match struct {
 	dst    []sim.Input
 	joinAt []uint32 // the tick each bot joins at
 	names  []string
+	flood  int
 }
 
 // NewMatch creates the world at tick 0 and the bots, who join one per tick
@@ -104,7 +115,7 @@ func NewMatch(o Options) (*Match, error) {
 	if err != nil {
 		return nil, fmt.Errorf("synth: %w", err)
 	}
-	mt := &Match{w: w, seq: make([]uint32, o.Players), dst: make([]sim.Input, 0, 16)}
+	mt := &Match{w: w, seq: make([]uint32, o.Players), dst: make([]sim.Input, 0, 16), flood: o.Flood}
 	for i := range o.Players {
 		kind := "random"
 		if i >= o.Players-o.Chasers {
@@ -149,6 +160,14 @@ func (m *Match) Step() *protocol.Frame {
 			m.seq[i]++
 			m.frame.Events = append(m.frame.Events, protocol.Event{Seq: m.seq[i], Input: in})
 		}
+	}
+	// The flood is recorded whether the world takes it or not, as a
+	// replay's reader applies it: a refused fire changes nothing.
+	for range min(m.flood, replay.MaxTickEvents-len(m.frame.Events)) {
+		in := sim.Input{Player: 1, Action: sim.Fire}
+		_ = sim.Apply(m.w, in)
+		m.seq[0]++
+		m.frame.Events = append(m.frame.Events, protocol.Event{Seq: m.seq[0], Input: in})
 	}
 	sim.Advance(m.w)
 	return &m.frame

@@ -122,3 +122,34 @@ func TestOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestFlood: a flooded match carries replay.MaxTickEvents events in every
+// tick once its first bot has joined, and still plays to its hashes.
+func TestFlood(t *testing.T) {
+	t.Parallel()
+	o := options(t)
+	o.Players, o.Duration, o.Flood = 2, 2*time.Second, replay.MaxTickEvents
+	var b buf
+	if err := synth.Write(&b, o); err != nil {
+		t.Fatal(err)
+	}
+	r, err := replay.NewReader(bytes.NewReader(b.Bytes()), int64(b.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f, err := range r.Frames(1, 120) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(f.Events) != replay.MaxTickEvents {
+			t.Fatalf("tick %d: %d events, want %d", f.Tick, len(f.Events), replay.MaxTickEvents)
+		}
+	}
+	if err := r.Verify(nil); err != nil {
+		t.Fatal(err)
+	}
+	o.Flood = replay.MaxTickEvents + 1
+	if err := synth.Write(&buf{}, o); err == nil {
+		t.Error("a flood above MaxTickEvents: no error")
+	}
+}
