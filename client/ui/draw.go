@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"image"
 	"image/color"
 	"math"
 	"strings"
@@ -65,10 +66,9 @@ func (g *playScene) drawHUD(screen *ebiten.Image, v *game.View, l *game.Layout) 
 	if c.Silent >= game.FairSilent {
 		conn += fmt.Sprintf(" · no frame for %.1f s", c.Silent.Seconds())
 	}
-	line1 := fmt.Sprintf("%s   tick %d   %.0f fps", conn, h.Tick, ebiten.ActualFPS())
 	x := st.X + pad + dot + 6*s
-	g.text(screen, g.fit(line1, f.normal, st.Right()-pad-x), f.normal, x, y1, colText, text.AlignStart, text.AlignCenter)
-	line2 := fmt.Sprintf("%d players   match %s", h.Players, h.Match)
+	g.text(screen, g.fit(conn, f.normal, st.Right()-pad-x), f.normal, x, y1, colText, text.AlignStart, text.AlignCenter)
+	line2 := fmt.Sprintf("tick %d · %.0f fps · %d players · match %s", h.Tick, ebiten.ActualFPS(), h.Players, h.Match)
 	g.text(screen, g.fit(line2, f.normal, st.W-2*pad), f.normal, st.X+pad, y1+lh, colTextDim, text.AlignStart, text.AlignCenter)
 
 	if !l.Net.Empty() {
@@ -168,9 +168,12 @@ const helpTime = 20 * time.Second
 
 // drawMinimap draws the map in small in r, the players on it as dots (the
 // own one ringed) and the part of the map on screen as a frame.
-func (g *playScene) drawMinimap(screen *ebiten.Image, v *game.View, r scene.Rect) {
+func (g *playScene) drawMinimap(dst *ebiten.Image, v *game.View, r scene.Rect) {
+	// Everything within r: a player at the edge is cut, not drawn over
+	// what is next to the minimap.
+	screen := dst.SubImage(image.Rect(int(r.X), int(r.Y), int(math.Ceil(r.Right())), int(math.Ceil(r.Bottom())))).(*ebiten.Image)
 	img := g.mini.image(v.Map)
-	g.rect(screen, r.X-2, r.Y-2, r.W+4, r.H+4, colPanel)
+	g.rect(screen, r.X, r.Y, r.W, r.H, colPanel)
 	var op ebiten.DrawImageOptions
 	b := img.Bounds()
 	op.GeoM.Scale(r.W/float64(b.Dx()), r.H/float64(b.Dy()))

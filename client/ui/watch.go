@@ -235,7 +235,18 @@ func (g *watchScene) drawWatch(screen *ebiten.Image, f *viewer.Frame) {
 	g.drawPlayers(screen, f)
 	g.drawTimeline(screen, f)
 
-	// Notices, in their place under the info panel, a line each.
+	g.drawNotes(screen, f)
+	if f.Help {
+		g.drawHelp(screen, f)
+	}
+}
+
+// drawNotes draws the notices (an error, the live connection, a recovered
+// file) in their place under the info panel, a line each, as many lines
+// as fit.
+func (g *watchScene) drawNotes(screen *ebiten.Image, f *viewer.Frame) {
+	l := &f.Layout
+	s := l.Scale
 	n := l.Notes
 	y := n.Y
 	note := func(msg string, c color.Color) {
@@ -259,9 +270,6 @@ func (g *watchScene) drawWatch(screen *ebiten.Image, f *viewer.Frame) {
 	}
 	if f.Recovered != "" {
 		note(f.Recovered, colWarn)
-	}
-	if f.Help {
-		g.drawHelp(screen, f)
 	}
 }
 
