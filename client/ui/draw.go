@@ -11,6 +11,7 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/text/v2"
 	"github.com/skirmishgg/skirmish/client/game"
+	"github.com/skirmishgg/skirmish/client/link"
 	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/sim"
 )
@@ -25,16 +26,19 @@ var qualityColors = [...]color.RGBA{
 // draw draws one frame of v.
 func (g *playScene) draw(screen *ebiten.Image, v *game.View) {
 	screen.Fill(colBackground)
-	if v.Phase == game.PhaseConnecting || v.Map == nil {
+	switch {
+	case v.Map == nil && v.Phase == game.PhaseClosed:
+		// Refused before the match: only why, below.
+	case v.Map == nil:
 		g.drawConnecting(screen, v)
-		return
-	}
-	g.cam = scene.Follow(v.Map, float64(g.w), float64(g.h), v.FocusX, v.FocusY)
-	g.drawWorld(screen, v.Map, v.Bodies, v.Shots, v.Effects, &g.cam)
-	l := game.NewLayout(float64(g.w), float64(g.h), v.Map.Width, v.Map.Height, g.netStats)
-	g.drawHUD(screen, v, &l)
-	if g.scores {
-		g.drawScores(screen, v)
+	default:
+		g.cam = scene.Follow(v.Map, float64(g.w), float64(g.h), v.FocusX, v.FocusY)
+		g.drawWorld(screen, v.Map, v.Bodies, v.Shots, v.Effects, &g.cam)
+		l := game.NewLayout(float64(g.w), float64(g.h), v.Map.Width, v.Map.Height, g.netStats)
+		g.drawHUD(screen, v, &l)
+		if g.scores {
+			g.drawScores(screen, v)
+		}
 	}
 	switch v.Phase {
 	case game.PhaseReconnecting:
@@ -309,8 +313,8 @@ func (g *playScene) drawConnecting(screen *ebiten.Image, v *game.View) {
 		msg += " to " + g.server
 	}
 	g.text(screen, g.fit(msg+" "+dotsFor(time.Now()), g.fonts.normal, W-40), g.fonts.normal, W/2, H/2, colTextDim, text.AlignCenter, text.AlignStart)
-	if st := v.Status; st.Attempts > 0 && st.Err != nil {
-		g.text(screen, g.fit(fmt.Sprintf("attempt %d: %s", st.Attempts+1, st.Err), g.fonts.small, W-40), g.fonts.small, W/2, H/2+30*g.fonts.scale, colTextDim, text.AlignCenter, text.AlignStart)
+	if st := v.Status; st.Attempts > 0 && st.Err != nil && v.Phase != game.PhaseClosed {
+		g.text(screen, g.fit(fmt.Sprintf("attempt %d: %s", st.Attempts+1, link.Reason(st.Err)), g.fonts.small, W-40), g.fonts.small, W/2, H/2+30*g.fonts.scale, colTextDim, text.AlignCenter, text.AlignStart)
 	}
 	g.text(screen, g.bind.Label(game.KeyMenu)+"  menu", g.fonts.small, W/2, H-30*g.fonts.scale, colTextDim, text.AlignCenter, text.AlignEnd)
 }
@@ -336,7 +340,7 @@ func (g *playScene) drawReconnecting(screen *ebiten.Image, v *game.View) {
 	if st.Attempts > 0 {
 		detail = fmt.Sprintf("attempt %d", st.Attempts+1)
 		if st.Err != nil {
-			detail += ": " + st.Err.Error()
+			detail += ": " + link.Reason(st.Err)
 		}
 	}
 	g.shadowText(screen, g.fit(detail, g.fonts.normal, W-40), g.fonts.normal, W/2, H/2+16*g.fonts.scale, colTextDim, text.AlignCenter, text.AlignStart)
@@ -348,7 +352,7 @@ func (g *playScene) drawClosed(screen *ebiten.Image, v *game.View) {
 	g.shadowText(screen, "disconnected", g.fonts.title, W/2, H/2, colText, text.AlignCenter, text.AlignEnd)
 	why := "the link to the server closed"
 	if v.Status.Err != nil {
-		why = v.Status.Err.Error()
+		why = link.Reason(v.Status.Err)
 	}
 	y := H/2 + 16*g.fonts.scale
 	for _, line := range g.wrap(why, g.fonts.normal, W-80*g.fonts.scale) {

@@ -53,9 +53,11 @@ type Result struct {
 	// Shot is where the screenshot went, if one was taken.
 	Shot string
 	// Game is the last match played (Run), and Link its link's status
-	// when it was left or the window closed.
-	Game *game.Model
-	Link link.Status
+	// when it was left or the window closed; Playing says the match was
+	// still on when the window closed.
+	Game    *game.Model
+	Link    link.Status
+	Playing bool
 	// Menu is the menu as it was at the end (Run).
 	Menu menu.View
 }

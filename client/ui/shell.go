@@ -117,7 +117,7 @@ func Run(o Options) (Result, error) {
 	res, err := runLoop(s, loopOptions{title: o.Title, width: w, height: h,
 		frames: o.Frames, screenshot: o.Screenshot, noVsync: o.NoVsync || !o.Settings.Vsync})
 	s.close()
-	res.Game, res.Link, res.Menu = s.last, s.lastStatus, *s.menu.View()
+	res.Game, res.Link, res.Menu, res.Playing = s.last, s.lastStatus, *s.menu.View(), s.playing
 	return res, err
 }
 
@@ -148,6 +148,7 @@ type shell struct {
 
 	last       *game.Model // the last match played
 	lastStatus link.Status // its link's, when it was left
+	playing    bool        // the last match was on when the window closed
 
 	applied  settings.Settings // the settings as last applied
 	backdrop *sim.Map
@@ -214,7 +215,7 @@ func (s *shell) updatePlay() {
 	case phase == game.PhaseClosed && (g.menuPressed(s.in) || s.in.down(key("enter")) || s.in.down(key("kpenter"))):
 		why := "the match ended"
 		if err := g.model.View(time.Now()).Status.Err; err != nil {
-			why = err.Error()
+			why = link.Reason(err)
 		}
 		s.leave(why)
 		return
@@ -386,6 +387,7 @@ func (s *shell) apply() {
 // close ends what runs when the window closes.
 func (s *shell) close() {
 	if s.play != nil {
+		s.playing = true
 		s.lastStatus = s.link.Status()
 		s.link.Close()
 		s.stopServer()

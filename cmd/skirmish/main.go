@@ -258,7 +258,8 @@ func (c *launch) options() ui.Options {
 }
 
 // finish prints what the flags ask for after a run, and fails a scripted
-// run whose match lost its server.
+// run that ended in a match whose server was lost or refused it (a player
+// who left such a match for the menu has been told why there).
 func (c *launch) finish(res ui.Result, stdout io.Writer) error {
 	if c.f.printHash {
 		if res.Game != nil && res.Game.Confirmed() != nil {
@@ -268,8 +269,8 @@ func (c *launch) finish(res ui.Result, stdout io.Writer) error {
 			fmt.Fprintln(stdout, "confirmed none")
 		}
 	}
-	if s := res.Link; s.State == link.Closed && s.Err != nil && c.f.frames > 0 {
-		return s.Err
+	if s := res.Link; res.Playing && s.State == link.Closed && s.Err != nil && c.f.frames > 0 {
+		return fmt.Errorf("the match ended: %s", link.Reason(s.Err))
 	}
 	return nil
 }
@@ -310,11 +311,12 @@ func menuCommand(args []string, stdout, stderr io.Writer) error {
 
 // printMenuState prints the menu's screen and, on the browser, its server
 // and the matches it lists in order: "menu screen=browser
-// server=ws://…/ws matches=friday,saturday".
+// server=ws://…/ws matches=friday,saturday"; then, each on a line of its
+// own, the browser's status ("status: …") and the notice ("notice: …").
 func printMenuState(w io.Writer, v *menu.View) {
 	line := "menu screen=" + v.Screen.String()
+	b := &v.Browser
 	if v.Screen == menu.ScreenBrowser {
-		b := &v.Browser
 		if b.Current >= 0 {
 			line += " server=" + b.Tabs[b.Current].Label
 		}
@@ -325,6 +327,12 @@ func printMenuState(w io.Writer, v *menu.View) {
 		line += " matches=" + strings.Join(ids, ",")
 	}
 	fmt.Fprintln(w, line)
+	if v.Screen == menu.ScreenBrowser && b.Status != "" {
+		fmt.Fprintln(w, "status:", b.Status)
+	}
+	if v.Notice != "" {
+		fmt.Fprintln(w, "notice:", v.Notice)
+	}
 }
 
 // playFlags are the flags of skirmish play beyond the shared ones.

@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"io"
+	"log/slog"
+	"net"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +18,7 @@ import (
 	"github.com/skirmishgg/skirmish/client/menu"
 	"github.com/skirmishgg/skirmish/client/session"
 	"github.com/skirmishgg/skirmish/client/settings"
+	"github.com/skirmishgg/skirmish/server"
 	"github.com/skirmishgg/skirmish/sim"
 )
 
@@ -71,8 +76,8 @@ func TestMenuBrowseAndJoin(t *testing.T) {
 	out, _ := menuRun(t, env, "menu", "-frames", "150", "-width", "1280", "-height", "720", "-print-menu", "-screenshot", shot,
 		"-keys", "10:down,12:enter,20:a,24:text="+hostOf(url)+",30:enter")
 	want := fmt.Sprintf("menu screen=browser server=%s matches=saturday,friday", hostOf(url))
-	if strings.TrimSpace(out) != want {
-		t.Fatalf("the menu at the end: %q, want %q", strings.TrimSpace(out), want)
+	if first, _, _ := strings.Cut(out, "\n"); first != want {
+		t.Fatalf("the menu at the end: %q, want %q", out, want)
 	}
 	s, note, err := settings.Load(path)
 	if err != nil || note != "" || len(s.Servers) != 1 || s.Servers[0].Address != hostOf(url) {
@@ -259,5 +264,41 @@ func TestNoSoundDevice(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(errs), "\n")
 	if len(lines) != 1 || !strings.Contains(lines[0], "no sound device: playing silently") {
 		t.Errorf("stderr:\n%s\nwant exactly one line saying there is no sound device", errs)
+	}
+}
+
+// TestMenuRefusals: a server that refuses to list (a closed port) and one
+// that refuses to seat (the match is full) each say why, the close reason
+// for the latter, and the menu goes on.
+func TestMenuRefusals(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	out, _ := menuRun(t, nil, "menu", "-frames", "120", "-browse", closed, "-print-menu")
+	if !strings.Contains(out, "status: cannot reach the server: ") || !strings.Contains(out, "connection refused") {
+		t.Errorf("a closed port:\n%s\nwant the browser to say it cannot reach the server", out)
+	}
+
+	srv, err := server.New(server.Options{ReplayDir: t.TempDir(), MaxPlayers: 1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		hs.Close()
+	})
+	url := "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws"
+	join(t, url, "full", "alone")
+	// Join when the list is there (within 10 s); once refused, Enter goes
+	// back to the browser.
+	out, _ = menuRun(t, nil, "menu", "-frames", "840", "-browse", url, "-print-menu", "-keys", "600:enter,780:enter")
+	if !strings.Contains(out, "menu screen=browser") || !strings.Contains(out, "notice: the server refused: match full is full") {
+		t.Errorf("joining a full match:\n%s\nwant the browser, saying the match is full", out)
 	}
 }
