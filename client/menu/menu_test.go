@@ -349,6 +349,13 @@ func TestBrowser(t *testing.T) {
 	if got := ids(&d.m.View().Browser); !slices.Equal(got, []string{"friday", "saturday", "sunday"}) {
 		t.Errorf("by name: %v", got)
 	}
+	// A click on a column's header sorts by it.
+	h := d.m.View().Layout.Columns[ColMap]
+	d.frame(Input{MouseX: h.X + 5, MouseY: h.Y + h.H/2, Click: true})
+	if v := d.m.View().Browser; v.SortName != "map" {
+		t.Errorf("a click on the map's header sorts by %q", v.SortName)
+	}
+	d.press("s", "s", "s") // map → players → age → name
 	// Sorting kept sunday, the first by players, selected: one up is
 	// saturday.
 	r := d.press("up", "enter")

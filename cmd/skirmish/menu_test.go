@@ -302,3 +302,21 @@ func TestMenuRefusals(t *testing.T) {
 		t.Errorf("joining a full match:\n%s\nwant the browser, saying the match is full", out)
 	}
 }
+
+// TestMenuPractice starts practice from the menu against one bot and
+// leaves it through the pause menu: the match ran, and the menu is back.
+func TestMenuPractice(t *testing.T) {
+	// Practice, Bots: 3 → 1, Start; later Esc, Leave the match, which goes
+	// back to the practice screen.
+	out, _ := menuRun(t, nil, "menu", "-frames", "420", "-print-hash", "-print-menu",
+		"-keys", "10:enter,14:down,16:left,18:left,20:down,22:down,24:enter,300:esc,310:down,312:down,314:enter")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || lines[0] != "menu screen=practice" || !strings.HasPrefix(lines[1], "confirmed tick=") {
+		t.Fatalf("output %q: want the practice screen after a practice match", out)
+	}
+	var tick uint32
+	var desyncs int
+	if _, err := fmt.Sscanf(lines[1], "confirmed tick=%d hash=%x player=%d desyncs=%d", &tick, new(uint64), new(sim.PlayerID), &desyncs); err != nil || tick < 60 || desyncs != 0 {
+		t.Errorf("%q: want a match of some seconds in sync (%v)", lines[1], err)
+	}
+}
