@@ -369,12 +369,12 @@ func TestBrowser(t *testing.T) {
 	}
 	// Create a match: a bad name is refused, a taken one too.
 	d.press("c")
-	d.typeText("Bad Name")
+	d.typeText("Bad Name!")
 	d.press("enter")
-	if it := d.item("Name"); it.Value != "bad name" || !it.Warn {
-		t.Errorf("name field %+v", it)
+	if it := d.item("Name"); it.Value != "bad-name!" || !it.Warn {
+		t.Errorf("name field %+v, want the name lowered, the space a dash, refused for the !", it)
 	}
-	for range 8 {
+	for range 9 {
 		d.press("backspace")
 	}
 	d.typeText("friday")

@@ -332,8 +332,11 @@ func (m *Model) edit(it *Item, in *Input) {
 	before := *field
 	for _, r := range in.Text {
 		if r >= 0x20 && r != 0x7f && utf8.RuneCountInString(*field) < maxField {
-			if it.id == itemMatchName {
+			if it.id == itemMatchName { // what a match's id may hold
 				r = toLower(r)
+				if r == ' ' {
+					r = '-'
+				}
 			}
 			*field += string(r)
 		}
