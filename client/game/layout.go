@@ -48,7 +48,7 @@ type Rect = scene.Rect
 // (large) pixels at scale 1.
 const (
 	hudPad       = 10
-	statusW      = 320
+	statusW      = 380
 	statusLine   = 22 // a line of the normal font
 	netLine      = 18 // a line of the small font
 	scoreW       = 260
