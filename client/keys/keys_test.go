@@ -96,8 +96,8 @@ func TestScript(t *testing.T) {
 			t.Errorf("frame %d: w held %v", f, held.Has(w))
 		}
 	}
-	if !slices.Equal(typed, []string{"", "abc", ""}) || sc.End() != 2 {
-		t.Errorf("typed %q, end %d", typed, sc.End())
+	if !slices.Equal(typed, []string{"", "abc", ""}) {
+		t.Errorf("typed %q", typed)
 	}
 }
 

@@ -83,12 +83,3 @@ func (sc Script) Apply(frame int, held Set) (Set, string) {
 	}
 	return held, text
 }
-
-// End returns the last frame the script acts on, or -1 if it is empty.
-func (sc Script) End() int {
-	end := -1
-	for _, st := range sc {
-		end = max(end, st.Frame)
-	}
-	return end
-}

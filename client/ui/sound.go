@@ -93,9 +93,5 @@ func (s *Sound) click() {
 	}
 }
 
-// Playing reports whether the device plays (false until it is open, and
-// for good without one).
-func (s *Sound) Playing() bool { return s.on.Load() }
-
 // setVolume sets the volumes, 0 to 100.
 func (s *Sound) setVolume(master, effects int, mute bool) { s.mixer.SetVolume(master, effects, mute) }
