@@ -242,3 +242,28 @@ func TestBrowserClose(t *testing.T) {
 		t.Error("Refresh started a fetch after Close")
 	}
 }
+
+// FuzzParseAddress: whatever is typed, an address that parses names a
+// WebSocket and an HTTP base on the same host, and parses to itself.
+func FuzzParseAddress(f *testing.F) {
+	for _, s := range []string{"example.org", "127.0.0.1:9000", "[::1]:1", "ws://h:1/game", "https://h", "ftp://x", "h:99999", ":"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := ParseAddress(s)
+		if err != nil {
+			if !errors.Is(err, ErrAddress) {
+				t.Fatalf("ParseAddress(%q): %v is not ErrAddress", s, err)
+			}
+			return
+		}
+		ws, _ := strings.CutPrefix(strings.TrimPrefix(a.WS, "wss://"), "ws://")
+		web := strings.TrimPrefix(strings.TrimPrefix(a.HTTP, "https://"), "http://")
+		if !strings.HasPrefix(ws, web+"/") || !strings.HasPrefix(a.WS, "ws") || !strings.HasPrefix(a.HTTP, "http") {
+			t.Fatalf("ParseAddress(%q) = %+v: not one host", s, a)
+		}
+		if again, err := ParseAddress(a.WS); err != nil || again != a {
+			t.Fatalf("ParseAddress(%q) = %+v, but its WS parses to %+v, %v", s, a, again, err)
+		}
+	})
+}

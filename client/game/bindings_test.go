@@ -92,3 +92,29 @@ func TestParseBindingsErrors(t *testing.T) {
 		t.Errorf("forward %q, menu %q, fire %q, back %q", b.Label(KeyForward), b.Label(KeyMenu), b.Label(KeyFire), b.Label(KeyBack))
 	}
 }
+
+// FuzzParseBindings: whatever the settings file holds for the keys, the
+// bindings are usable: known keys only, and the menu on Esc.
+func FuzzParseBindings(f *testing.F) {
+	f.Add("forward=i up;fire=space")
+	f.Add("menu=m;jump=x;back=")
+	f.Add("forward=hyper hyper")
+	f.Fuzz(func(t *testing.T, s string) {
+		m := map[string][]string{}
+		for _, entry := range strings.Split(s, ";") {
+			name, list, _ := strings.Cut(entry, "=")
+			m[name] = strings.Fields(list)
+		}
+		b, _ := ParseBindings(m)
+		for k, bound := range b {
+			for _, key := range bound {
+				if key == keys.None || key >= keys.Count {
+					t.Fatalf("%q: %v bound to key %d", s, Key(k), key)
+				}
+			}
+		}
+		if b.Label(KeyMenu) != "Esc" {
+			t.Fatalf("%q: the menu on %q", s, b.Label(KeyMenu))
+		}
+	})
+}
