@@ -15,8 +15,13 @@ import (
 
 const module = "github.com/skirmishgg/skirmish"
 
-// ebiten stands for the Ebiten game library and every package under it.
-const ebiten = "github.com/hajimehoshi/ebiten"
+// ebiten stands for the Ebiten game library and every package under it,
+// and oto for its sound backend, which the client uses directly (see
+// client/ui's sound.go): both need cgo and a desktop's libraries.
+const (
+	ebiten = "github.com/hajimehoshi/ebiten"
+	oto    = "github.com/ebitengine/oto"
+)
 
 // A rule constrains what the packages it covers depend on, directly or not.
 // Package names are relative to the module; "x/..." is x and every package
@@ -47,13 +52,23 @@ var rules = []rule{
 	{pkgs: "replay/synth", only: []string{"sim/...", "protocol/...", "replay"}},
 	{pkgs: "server", only: []string{"sim", "protocol/...", "replay/projection", "replay", "assets"}},
 	{pkgs: "client/...", not: []string{"server/...", "cmd/..."}},
+	// The client's leaves: the keyboard, the settings file and the
+	// browser's data need nothing of the game; sound needs only what is on
+	// screen (client/scene).
+	{pkgs: "client/keys", only: []string{}, std: true},
+	{pkgs: "client/settings", only: []string{"sim"}, std: true},
+	{pkgs: "client/browse", only: []string{}, std: true},
+	{pkgs: "client/audio", only: []string{"sim", "client/scene"}, std: true},
+	// The menu asks the server browser and names the game's keys; it does
+	// not play, watch or draw.
+	{pkgs: "client/menu", not: []string{"client/viewer", "client/ui", "client/bots"}},
 	// Watching shares what it draws with playing (client/scene), not the
 	// live-play stack.
 	{pkgs: "client/viewer", not: []string{"client/link", "client/session", "client/predict", "client/game"}},
 	{pkgs: "cmd/...", not: []string{}},
 }
 
-// ebitenAllowed are the only packages that may depend on Ebiten.
+// ebitenAllowed are the only packages that may depend on Ebiten (or oto).
 var ebitenAllowed = []string{"client/ui", "cmd/skirmish"}
 
 // covers reports whether pattern (a package, or a tree "x/...") names pkg.
@@ -207,8 +222,8 @@ func TestDependencyRule(t *testing.T) {
 		}
 		if !slices.Contains(ebitenAllowed, name) {
 			for _, dep := range p.Deps {
-				if dep == ebiten || strings.HasPrefix(dep, ebiten+"/") {
-					t.Errorf("%s depends on Ebiten, which only %v may: %s", name, ebitenAllowed, chain(pkgs, path, dep))
+				if dep == ebiten || strings.HasPrefix(dep, ebiten+"/") || strings.HasPrefix(dep, oto+"/") {
+					t.Errorf("%s depends on %s, which only %v may: %s", name, dep, ebitenAllowed, chain(pkgs, path, dep))
 					break
 				}
 			}

@@ -13,7 +13,10 @@
 //	server       matches, sessions, HTTP API, metrics, replay writing
 //	assets       embedded maps
 //	client       session, predict, link, game (play), scene (what play and
-//	             watch both draw), viewer (watch), bots, and ui (Ebiten)
+//	             watch both draw), viewer (watch), bots, keys (the
+//	             keyboard), settings (the settings file), browse (the
+//	             server browser's data), audio (sounds and their mix),
+//	             menu, and ui (Ebiten)
 //	cmd          skirmish, skirmishd, skirmish-bots, skirmish-replay, ...;
 //	             cmd/internal: the practice server, the user's directories
 //
@@ -26,9 +29,13 @@
 // (cmd/internal/practice) lives under cmd, which may import anything.
 // client/viewer (watch) does not depend on the live-play stack (client/link,
 // client/session, client/predict, client/game): what play and watch share is
-// client/scene. Only client/ui and cmd/skirmish depend on Ebiten, directly
-// or not, so that the server, the bots and the replay tool build without cgo
-// or X11.
+// client/scene. client/keys, client/settings and client/browse depend on
+// the standard library (and sim) only, client/audio on sim and client/scene
+// only; client/menu does not depend on the viewer, the bots or the Ebiten
+// layer. Only client/ui and cmd/skirmish depend on Ebiten or its sound
+// backend (oto), directly or not, so that the server, the bots and the
+// replay tool build without cgo or X11, and everything else of the client
+// is tested without a display or a sound card.
 //
 // The rule is about what each package builds into. Tests may reach across
 // it to run real components together (a client package's test starts a real

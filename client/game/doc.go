@@ -13,8 +13,9 @@
 //
 // The pieces, one file each:
 //
-//   - Keys and Script: the game's keys, and scripted key sequences for tests
-//     ("0:w+,30:space,60:w-").
+//   - Keys: the game's keys (actions, not keyboard keys); Bindings: which
+//     keyboard keys (package client/keys) hold them, as the settings keep
+//     them and the menu rebinds them.
 //   - Controls: held keys to start/stop commands; fire while the weapon
 //     allows; spawn at the spawn point farthest from opponents.
 //   - Timeline: a smooth, monotonic estimate of the server's clock.
@@ -22,6 +23,10 @@
 //     jitter.
 //   - Scores: the scoreboard's order.
 //   - View: what to draw now, in world units.
+//   - Connection: what the HUD's connection indicator shows (ping, late
+//     frames, silence) and its colour.
+//   - Layout: where the HUD's panels go on a screen of a given size; they
+//     never overlap.
 //
 // A Model is not safe for concurrent use: the game loop owns it.
 package game

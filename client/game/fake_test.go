@@ -67,6 +67,9 @@ type fakeConn struct {
 	script func(w *sim.World) []sim.Input
 	closed bool
 	hashes map[uint32]uint64 // the server's world hash after each tick
+	// stall holds back every message sent to the client from stall[0] ms
+	// until stall[1] ms, as a congested network does.
+	stall [2]int
 }
 
 type fakeCmd struct {
@@ -100,7 +103,11 @@ func (c *fakeConn) delay() int {
 }
 
 func (c *fakeConn) down() int {
-	c.lastDown = max(c.now+c.delay(), c.lastDown)
+	at := c.now + c.delay()
+	if c.now >= c.stall[0] && c.now < c.stall[1] {
+		at = max(at, c.stall[1])
+	}
+	c.lastDown = max(at, c.lastDown)
 	return c.lastDown
 }
 

@@ -11,47 +11,6 @@ import (
 	"github.com/skirmishgg/skirmish/sim"
 )
 
-func TestParseScript(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		in   string
-		want Script
-		err  bool
-	}{
-		{"", nil, false},
-		{"0:w+,30:space,60:w-", Script{{0, KeyForward, true}, {30, KeyFire, true}, {31, KeyFire, false}, {60, KeyForward, false}}, false},
-		{" 5:D+ , 2:q ", Script{{2, KeyStrafeLeft, true}, {3, KeyStrafeLeft, false}, {5, KeyRight, true}}, false},
-		{"10:tab+,10:tab-", Script{{10, KeyScores, true}, {10, KeyScores, false}}, false},
-		{"w+", nil, true},
-		{"-1:w", nil, true},
-		{"x:w", nil, true},
-		{"3:shift", nil, true},
-	} {
-		got, err := ParseScript(tc.in)
-		if (err != nil) != tc.err {
-			t.Errorf("ParseScript(%q) error %v, want error %v", tc.in, err, tc.err)
-			continue
-		}
-		if !tc.err && !slices.Equal(got, tc.want) {
-			t.Errorf("ParseScript(%q) = %v, want %v", tc.in, got, tc.want)
-		}
-	}
-	sc, _ := ParseScript("0:w+,2:a,4:w-")
-	var held Keys
-	var seen []Keys
-	for f := 0; f <= 4; f++ {
-		held = sc.Apply(f, held)
-		seen = append(seen, held)
-	}
-	fw, left := Keys(0).With(KeyForward, true), Keys(0).With(KeyForward, true).With(KeyLeft, true)
-	if want := []Keys{fw, fw, left, fw, 0}; !slices.Equal(seen, want) {
-		t.Errorf("held %v, want %v", seen, want)
-	}
-	if sc.End() != 4 {
-		t.Errorf("End = %d, want 4", sc.End())
-	}
-}
-
 // world returns a world on the open map with the own player (1) spawned
 // facing +X, and an opponent (2) far away.
 func world(t *testing.T) *sim.World {
@@ -64,7 +23,7 @@ func world(t *testing.T) *sim.World {
 	return w
 }
 
-func keys(ks ...Key) Keys {
+func gameKeys(ks ...Key) Keys {
 	var k Keys
 	for _, x := range ks {
 		k = k.With(x, true)
@@ -81,14 +40,14 @@ func TestControlsMotion(t *testing.T) {
 		keys Keys
 		want []sim.Input
 	}{
-		{keys(KeyForward), []sim.Input{{Player: 1, Action: sim.MoveStart, Value: sim.MaxMoveSpeed}}},
-		{keys(KeyForward), nil}, // held: nothing new
-		{keys(KeyForward, KeyBack), []sim.Input{{Player: 1, Action: sim.MoveStop}}},
-		{keys(KeyBack), []sim.Input{{Player: 1, Action: sim.MoveStart, Value: -sim.MaxMoveSpeed}}},
-		{keys(KeyBack, KeyRight, KeyStrafeLeft), []sim.Input{
+		{gameKeys(KeyForward), []sim.Input{{Player: 1, Action: sim.MoveStart, Value: sim.MaxMoveSpeed}}},
+		{gameKeys(KeyForward), nil}, // held: nothing new
+		{gameKeys(KeyForward, KeyBack), []sim.Input{{Player: 1, Action: sim.MoveStop}}},
+		{gameKeys(KeyBack), []sim.Input{{Player: 1, Action: sim.MoveStart, Value: -sim.MaxMoveSpeed}}},
+		{gameKeys(KeyBack, KeyRight, KeyStrafeLeft), []sim.Input{
 			{Player: 1, Action: sim.StrafeStart, Value: -sim.MaxStrafeSpeed},
 			{Player: 1, Action: sim.RotateStart, Value: sim.MaxRotateRate}}},
-		{keys(KeyLeft, KeyStrafeRight), []sim.Input{
+		{gameKeys(KeyLeft, KeyStrafeRight), []sim.Input{
 			{Player: 1, Action: sim.MoveStop},
 			{Player: 1, Action: sim.StrafeStart, Value: sim.MaxStrafeSpeed},
 			{Player: 1, Action: sim.RotateStart, Value: -sim.MaxRotateRate}}},
@@ -102,9 +61,9 @@ func TestControlsMotion(t *testing.T) {
 	}
 	// After a reconnection the server has stopped the player: held keys
 	// are sent again.
-	c.Commands(keys(KeyForward), w, 1, nil)
+	c.Commands(gameKeys(KeyForward), w, 1, nil)
 	c.Reset(w.Player(1), false) // the world says Move 0
-	if got := c.Commands(keys(KeyForward), w, 1, nil); len(got) != 1 || got[0].Action != sim.MoveStart {
+	if got := c.Commands(gameKeys(KeyForward), w, 1, nil); len(got) != 1 || got[0].Action != sim.MoveStart {
 		t.Errorf("after a reset with W held: %v, want a move start", got)
 	}
 }
@@ -118,7 +77,7 @@ func TestControlsFire(t *testing.T) {
 	c.Reset(w.Player(1), false)
 	var shots []uint32
 	for i := 0; i < 120; i++ {
-		for _, in := range c.Commands(keys(KeyFire), w, 1, nil) {
+		for _, in := range c.Commands(gameKeys(KeyFire), w, 1, nil) {
 			if in.Action == sim.Fire {
 				shots = append(shots, w.Tick+1)
 				sim.Apply(w, in)
@@ -139,7 +98,7 @@ func TestControlsFire(t *testing.T) {
 	c.Commands(0, w, 1, nil)
 	sim.Apply(w, sim.Input{Player: 1, Action: sim.Fire})
 	sim.Advance(w)
-	if got := c.Commands(keys(KeyFire), w, 1, nil); len(got) != 0 {
+	if got := c.Commands(gameKeys(KeyFire), w, 1, nil); len(got) != 0 {
 		t.Fatalf("fire during the cooldown: %v", got)
 	}
 	fired := false
@@ -164,7 +123,7 @@ func TestControlsRespawn(t *testing.T) {
 	if got := c.Commands(0, w, 1, nil); len(got) != 0 {
 		t.Errorf("dead without R: %v", got)
 	}
-	c.Commands(keys(KeyRespawn), w, 1, nil) // pressed during the delay: kept
+	c.Commands(gameKeys(KeyRespawn), w, 1, nil) // pressed during the delay: kept
 	for range 3 {
 		sim.Advance(w)
 	}
@@ -210,14 +169,17 @@ func TestModelPlays(t *testing.T) {
 	t.Parallel()
 	c := newFakeConn(t, parseMap(t, openMap), 50, 10)
 	m := New(c, Options{})
-	sc, err := ParseScript("60:w+,120:d+,135:d-,200:space,260:w-,300:q+,330:q-")
-	if err != nil {
-		t.Fatal(err)
+	// Walk, turn right a little, fire once, stop, strafe left a while.
+	held := func(f int) Keys {
+		var k Keys
+		k = k.With(KeyForward, f >= 60 && f < 260)
+		k = k.With(KeyRight, f >= 120 && f < 135)
+		k = k.With(KeyFire, f == 200)
+		return k.With(KeyStrafeLeft, f >= 300 && f < 330)
 	}
-	var held Keys
 	var drawn []scene.Body
 	sawShot := false
-	play(c, m, 0, 8_000, func(f int) Keys { held = sc.Apply(f, held); return held }, func(now time.Time, ms int) {
+	play(c, m, 0, 8_000, held, func(now time.Time, ms int) {
 		v := m.View(now)
 		if v.Self != nil {
 			drawn = append(drawn, *v.Self)

@@ -1,21 +1,17 @@
 package game
 
-import (
-	"fmt"
-	"strconv"
-	"strings"
-)
+import "fmt"
 
-// Key is one of the game's keys (not a keyboard key: the Ebiten layer maps
-// keyboard keys to these).
+// Key is one of the game's keys: an action, not a keyboard key (Bindings
+// map keyboard keys to these).
 type Key uint8
 
-// Keys of the game.
+// Keys of the game, with their default keyboard keys.
 const (
-	KeyForward     Key = iota // W
-	KeyBack                   // S
-	KeyLeft                   // A: rotate counter-clockwise
-	KeyRight                  // D: rotate clockwise
+	KeyForward     Key = iota // W, ↑
+	KeyBack                   // S, ↓
+	KeyLeft                   // A, ←: rotate counter-clockwise
+	KeyRight                  // D, →: rotate clockwise
 	KeyStrafeLeft             // Q
 	KeyStrafeRight            // E
 	KeyFire                   // Space
@@ -25,13 +21,29 @@ const (
 	NumKeys
 )
 
-var keyNames = [NumKeys]string{"w", "s", "a", "d", "q", "e", "space", "r", "tab", "esc"}
+// keyNames name the game's keys in the settings file.
+var keyNames = [NumKeys]string{"forward", "back", "turn-left", "turn-right", "strafe-left", "strafe-right",
+	"fire", "respawn", "scores", "menu"}
 
+// keyTitles name them on screen.
+var keyTitles = [NumKeys]string{"Forward", "Back", "Turn left", "Turn right", "Strafe left", "Strafe right",
+	"Fire", "Respawn", "Scoreboard", "Menu"}
+
+// String returns the key's name, as the settings file spells it:
+// "forward", "turn-left", "fire".
 func (k Key) String() string {
 	if k >= NumKeys {
 		return fmt.Sprintf("key(%d)", uint8(k))
 	}
 	return keyNames[k]
+}
+
+// Title returns the key's name as the screen shows it: "Forward".
+func (k Key) Title() string {
+	if k >= NumKeys {
+		return k.String()
+	}
+	return keyTitles[k]
 }
 
 // ParseKey returns the key named s, as Key.String spells it.
@@ -60,80 +72,3 @@ func (ks Keys) With(k Key, down bool) Keys {
 
 // Pressed returns the keys held in ks that were not held in prev.
 func (ks Keys) Pressed(prev Keys) Keys { return ks &^ prev }
-
-// ScriptEvent is one step of a Script: at game frame Frame, Key goes down
-// or up.
-type ScriptEvent struct {
-	Frame int
-	Key   Key
-	Down  bool
-}
-
-// Script is a sequence of key presses and releases by frame number, for
-// driving the client without a person.
-type Script []ScriptEvent
-
-// ParseScript reads a script: comma-separated FRAME:KEY with a suffix + for
-// a press, - for a release, or none for a tap (pressed at FRAME, released
-// the frame after). Frames count game ticks from 0. Example:
-// "0:w+,30:space,60:w-" walks forward for a second and fires once.
-func ParseScript(s string) (Script, error) {
-	var sc Script
-	if strings.TrimSpace(s) == "" {
-		return sc, nil
-	}
-	for _, item := range strings.Split(s, ",") {
-		item = strings.TrimSpace(item)
-		f, k, ok := strings.Cut(item, ":")
-		if !ok {
-			return nil, fmt.Errorf("game: script item %q: want FRAME:KEY", item)
-		}
-		frame, err := strconv.Atoi(f)
-		if err != nil || frame < 0 {
-			return nil, fmt.Errorf("game: script item %q: bad frame %q", item, f)
-		}
-		tap := true
-		down := true
-		switch {
-		case strings.HasSuffix(k, "+"):
-			k, tap = strings.TrimSuffix(k, "+"), false
-		case strings.HasSuffix(k, "-"):
-			k, tap, down = strings.TrimSuffix(k, "-"), false, false
-		}
-		key, ok := ParseKey(strings.ToLower(k))
-		if !ok {
-			return nil, fmt.Errorf("game: script item %q: unknown key %q (want one of %s)", item, k, strings.Join(keyNames[:], " "))
-		}
-		sc = append(sc, ScriptEvent{Frame: frame, Key: key, Down: down})
-		if tap {
-			sc = append(sc, ScriptEvent{Frame: frame + 1, Key: key, Down: false})
-		}
-	}
-	// Stable: events of one frame keep their order.
-	for i := 1; i < len(sc); i++ {
-		for j := i; j > 0 && sc[j].Frame < sc[j-1].Frame; j-- {
-			sc[j], sc[j-1] = sc[j-1], sc[j]
-		}
-	}
-	return sc, nil
-}
-
-// Apply returns the keys held at frame, given those held at the previous
-// frame: every event of the script for this frame applied in order.
-func (sc Script) Apply(frame int, held Keys) Keys {
-	for _, ev := range sc {
-		if ev.Frame == frame {
-			held = held.With(ev.Key, ev.Down)
-		}
-	}
-	return held
-}
-
-// End returns the last frame the script acts on, or -1 if it is empty.
-func (sc Script) End() int {
-	end := -1
-	for _, ev := range sc {
-		end = max(end, ev.Frame)
-	}
-	return end
-}

@@ -84,6 +84,8 @@ type Model struct {
 	worstJump   float64
 	hashesMatch int
 	hashesDiff  int
+	late        lateFrames
+	lastFrame   time.Time // when the last frame arrived
 	maxShots    int
 	maxPlayers  int
 
@@ -199,8 +201,12 @@ func (m *Model) apply(u *link.Update, now time.Time) {
 		m.maxShots = max(m.maxShots, len(u.World.Projectiles))
 		m.maxPlayers = max(m.maxPlayers, len(u.World.Players))
 		if m.timeline.Valid() {
-			m.delay.Observe(m.serverTicks(now), u.World.Tick)
+			// Late: the others are drawn at a time past this tick already.
+			server := m.serverTicks(now)
+			m.late.observe(server-m.delay.Ticks() > float64(u.World.Tick))
+			m.delay.Observe(server, u.World.Tick)
 		}
+		m.lastFrame = now
 		if u.HasHash {
 			if u.World.Hash() == u.Hash {
 				m.hashesMatch++
@@ -249,6 +255,7 @@ func (m *Model) reset(u *link.Update, now time.Time) {
 		m.resyncs++
 		m.notices = append(m.notices, notice{fmt.Sprintf("world resynchronised at tick %d", u.World.Tick), now.Add(noticeSeconds * time.Second)})
 	}
+	m.lastFrame = now
 	m.history.Reset()
 	m.history.Push(u.World)
 	m.controls.Reset(u.World.Player(u.Player), m.spawnOnce)

@@ -51,6 +51,19 @@ type HUD struct {
 	KilledBy string
 	Match    string
 	Stats    Stats
+	// Conn is what the connection indicator shows.
+	Conn Connection
+}
+
+// connection returns what the connection indicator shows at now.
+func (m *Model) connection(now time.Time, phase Phase) Connection {
+	c := Connection{Ping: m.status.RTT, PingOK: m.status.RTT > 0, Down: phase != PhasePlaying}
+	c.Late, c.Frames = m.late.share()
+	if !m.lastFrame.IsZero() {
+		c.Silent = max(0, now.Sub(m.lastFrame))
+	}
+	c.Quality = c.Rate()
+	return c
 }
 
 // Phase returns what the screen shows now.
@@ -135,7 +148,7 @@ func (m *Model) View(now time.Time) *View {
 		if p < 0 || p > 1 {
 			continue
 		}
-		ev := scene.EffectView{Kind: e.Kind, X: e.X, Y: e.Y, Heading: e.Heading, Progress: p, Player: e.Player}
+		ev := e.View(p)
 		if e.Kind == scene.EffectHit || e.Kind == scene.EffectSpawn || (e.Kind == scene.EffectShot && e.Own) {
 			for i := range v.Bodies {
 				if v.Bodies[i].ID == e.Player {
@@ -155,6 +168,7 @@ func (m *Model) View(now time.Time) *View {
 	h := &v.HUD
 	*h = HUD{Tick: c.Tick, Predicted: w.Tick, Players: len(c.Players), Match: m.match, KilledBy: m.killer, Stats: m.Stats()}
 	h.Ping, h.PingOK = m.status.RTT, m.status.RTT > 0
+	h.Conn = m.connection(now, v.Phase)
 	if p := c.Player(m.me); p != nil {
 		h.Kills, h.Deaths = p.Kills, p.Deaths
 	}

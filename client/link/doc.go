@@ -20,7 +20,9 @@
 // token of the last welcome; if the server no longer knows the token, the
 // link joins afresh as a new player. A connection the server ended on
 // purpose (the match ended, the server shut down, the player was kicked, a
-// refused handshake) is not retried: the link closes and Status says why.
+// refused handshake) is not retried: the link closes and Status says why;
+// Reason turns that error into what a player reads (the server's close
+// reason).
 //
 // Session numbers commands 1, 2, 3… in the order Send is called. The sender
 // goroutine is the only caller of Send on a session, so Link knows each

@@ -27,6 +27,10 @@ var effectSeconds = [...]float64{
 
 // Effect is a short animation at a place in the world.
 type Effect struct {
+	// ID numbers the effects of an Effects in the order they were
+	// added, from 1: whoever reacts to an effect once (a sound) knows it
+	// again in the next frame.
+	ID   uint64
 	Kind EffectKind
 	// Tick is when it starts, in ticks, on the timeline it is drawn on:
 	// other players' (the render time) or, when Own, the predicted present.
@@ -48,6 +52,7 @@ func (e *Effect) Progress(now float64, tickRate int32) float64 {
 
 // EffectView is an effect to draw now.
 type EffectView struct {
+	ID       uint64 // the Effect's
 	Kind     EffectKind
 	X, Y     float64
 	Heading  float64
@@ -59,17 +64,28 @@ type EffectView struct {
 // them while they play. The zero value is ready to use.
 type Effects struct {
 	list []Effect
+	last uint64 // the ID of the last effect added
 }
 
 // Add adds an effect (the own shots, which are shown when predicted rather
-// than when confirmed).
-func (e *Effects) Add(ef Effect) { e.list = append(e.list, ef) }
+// than when confirmed), giving it the next ID.
+func (e *Effects) Add(ef Effect) {
+	e.last++
+	ef.ID = e.last
+	e.list = append(e.list, ef)
+}
 
 // List returns the effects held; the slice is reused.
 func (e *Effects) List() []Effect { return e.list }
 
-// Reset forgets every effect.
+// Reset forgets every effect. IDs go on from where they were, so that an
+// effect after a reset is never taken for one before it.
 func (e *Effects) Reset() { e.list = e.list[:0] }
+
+// View returns the effect as drawn at progress p.
+func (ef *Effect) View(p float64) EffectView {
+	return EffectView{ID: ef.ID, Kind: ef.Kind, X: ef.X, Y: ef.Y, Heading: ef.Heading, Progress: p, Player: ef.Player}
+}
 
 // Prune drops the effects that are over at render time now (ticks) and
 // predicted time own.

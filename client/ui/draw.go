@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"image"
 	"image/color"
 	"math"
 	"strings"
@@ -10,92 +11,113 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/text/v2"
 	"github.com/skirmishgg/skirmish/client/game"
+	"github.com/skirmishgg/skirmish/client/link"
 	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/sim"
 )
 
+// Colours of the connection indicator, by game.Quality.
+var qualityColors = [...]color.RGBA{
+	game.QualityGood: {0x5c, 0xe0, 0x6a, 0xff},
+	game.QualityFair: {0xff, 0xb8, 0x3c, 0xff},
+	game.QualityPoor: {0xff, 0x4f, 0x4f, 0xff},
+}
+
 // draw draws one frame of v.
 func (g *playScene) draw(screen *ebiten.Image, v *game.View) {
 	screen.Fill(colBackground)
-	if v.Phase == game.PhaseConnecting || v.Map == nil {
+	switch {
+	case v.Map == nil && v.Phase == game.PhaseClosed:
+		// Refused before the match: only why, below.
+	case v.Map == nil:
 		g.drawConnecting(screen, v)
-	} else {
-		cam := scene.Follow(v.Map, float64(g.w), float64(g.h), v.FocusX, v.FocusY)
-		g.drawWorld(screen, v.Map, v.Bodies, v.Shots, v.Effects, &cam)
-		g.drawHUD(screen, v)
+	default:
+		g.cam = scene.Follow(v.Map, float64(g.w), float64(g.h), v.FocusX, v.FocusY)
+		g.drawWorld(screen, v.Map, v.Bodies, v.Shots, v.Effects, &g.cam)
+		l := game.NewLayout(float64(g.w), float64(g.h), v.Map.Width, v.Map.Height, g.netStats)
+		g.drawHUD(screen, v, &l)
 		if g.scores {
 			g.drawScores(screen, v)
 		}
-		switch v.Phase {
-		case game.PhaseReconnecting:
-			g.drawReconnecting(screen, v)
-		case game.PhaseClosed:
-			g.drawClosed(screen, v)
-		}
 	}
-	if g.menu {
-		g.drawMenu(screen)
+	switch v.Phase {
+	case game.PhaseReconnecting:
+		g.drawReconnecting(screen, v)
+	case game.PhaseClosed:
+		g.drawClosed(screen, v)
 	}
 }
 
-func (g *playScene) drawHUD(screen *ebiten.Image, v *game.View) {
-	s := g.fonts.scale
-	pad := 10 * s
+func (g *playScene) drawHUD(screen *ebiten.Image, v *game.View, l *game.Layout) {
+	s := l.Scale
+	pad := l.Pad
 	h := &v.HUD
-	W, H := float64(g.w), float64(g.h)
+	f := g.fonts
 
-	// Top left: the connection.
-	ping := "–"
-	switch {
-	case h.PingOK && h.Ping < time.Millisecond:
-		ping = "<1 ms"
-	case h.PingOK:
-		ping = fmt.Sprintf("%d ms", h.Ping.Milliseconds())
+	// Top left: the connection, the tick, the frame rate; the players and
+	// the match.
+	c := &h.Conn
+	st := l.Status
+	g.rect(screen, st.X, st.Y, st.W, st.H, colPanel)
+	lh := math.Round(22 * s)
+	dot := 9 * s
+	y1 := st.Y + pad/2 + lh/2
+	g.sprite(screen, g.art.glow, st.X+pad+dot/2, y1, 0, 2.2*dot, qualityColors[c.Quality], 1)
+	conn := "ping " + pingText(c.Ping, c.PingOK)
+	if c.Frames > 0 {
+		conn += fmt.Sprintf(" · late %.0f%%", 100*c.Late)
 	}
-	line1 := fmt.Sprintf("ping %s   tick %d   %.0f fps", ping, h.Tick, ebiten.ActualFPS())
-	line2 := fmt.Sprintf("%d players   match %s", h.Players, h.Match)
-	lw, _ := text.Measure(line1, g.fonts.normal, 0)
-	lw2, _ := text.Measure(line2, g.fonts.normal, 0)
-	lh := g.fonts.normal.Size * 1.35
-	g.rect(screen, pad, pad, math.Max(lw, lw2)+2*pad, 2*lh+pad, colPanel)
-	g.text(screen, line1, g.fonts.normal, 2*pad, pad+pad/2, colText, text.AlignStart, text.AlignStart)
-	g.text(screen, line2, g.fonts.normal, 2*pad, pad+pad/2+lh, colTextDim, text.AlignStart, text.AlignStart)
-	if g.netStats {
-		st := &h.Stats
-		lines := []string{
-			fmt.Sprintf("predicted tick %d (lead %.1f, %.0f%% on time)   others drawn %.1f ticks back", h.Predicted, st.Lead, 100*st.LeadHits, st.Delay),
-			fmt.Sprintf("rollbacks %d   corrections %d (max %.2f tile)   rejected %d", st.Predict.Rebuilds, st.Predict.Corrections, float64(st.Predict.MaxCorrection)/sim.Unit, st.Predict.Rejected),
-			fmt.Sprintf("hashes ok %d, differ %d   resyncs %d   reconnects %d", st.HashesMatch, st.HashesDiffer, st.Resyncs, max(0, v.Status.Gen-1)),
+	if c.Silent >= game.FairSilent {
+		conn += fmt.Sprintf(" · no frame for %.1f s", c.Silent.Seconds())
+	}
+	x := st.X + pad + dot + 6*s
+	g.text(screen, g.fit(conn, f.normal, st.Right()-pad-x), f.normal, x, y1, colText, text.AlignStart, text.AlignCenter)
+	line2 := fmt.Sprintf("tick %d · %.0f fps · %d players · match %s", h.Tick, ebiten.ActualFPS(), h.Players, h.Match)
+	g.text(screen, g.fit(line2, f.normal, st.W-2*pad), f.normal, st.X+pad, y1+lh, colTextDim, text.AlignStart, text.AlignCenter)
+
+	if !l.Net.Empty() {
+		ns := &h.Stats
+		lines := [game.NetRows]string{
+			fmt.Sprintf("predicted tick %d (lead %.1f, %.0f%% on time)   others drawn %.1f ticks back", h.Predicted, ns.Lead, 100*ns.LeadHits, ns.Delay),
+			fmt.Sprintf("rollbacks %d   corrections %d (max %.2f tile)   rejected %d", ns.Predict.Rebuilds, ns.Predict.Corrections, float64(ns.Predict.MaxCorrection)/sim.Unit, ns.Predict.Rejected),
+			fmt.Sprintf("hashes ok %d, differ %d   resyncs %d   reconnects %d", ns.HashesMatch, ns.HashesDiffer, ns.Resyncs, max(0, v.Status.Gen-1)),
 		}
-		y := 2*pad + 2*lh + pad/2
-		for _, l := range lines {
-			g.shadowText(screen, l, g.fonts.small, 2*pad, y, colTextDim, text.AlignStart, text.AlignStart)
-			y += g.fonts.small.Size * 1.4
+		for i, line := range lines {
+			y := l.Net.Y + (float64(i)+0.5)*l.NetRow
+			g.shadowText(screen, g.fit(line, f.small, l.Net.W), f.small, l.Net.X, y, colTextDim, text.AlignStart, text.AlignCenter)
 		}
 	}
 
-	// Top right: score and the kill feed.
+	// Top right: the score, the kill feed under it.
 	score := fmt.Sprintf("%d kills  %d deaths", h.Kills, h.Deaths)
-	g.shadowText(screen, score, g.fonts.large, W-2*pad, pad, colText, text.AlignEnd, text.AlignStart)
-	for pass := range 3 { // backgrounds, icons, names: see drawWorld
-		y := pad + g.fonts.large.Size*1.5
-		for i := len(v.Kills) - 1; i >= 0; i-- {
-			y += g.drawKill(screen, &v.Kills[i], W-2*pad, y, v.Me, pass)
+	g.shadowText(screen, g.fit(score, f.large, l.Score.W), f.large, l.Score.Right(), l.Score.Y, colText, text.AlignEnd, text.AlignStart)
+	g.drawFeed(screen, v.Kills, l.Feed, l.FeedRow, v.Me)
+
+	// Notices.
+	n := l.Notes
+	for i, msg := range v.Notices {
+		if float64(i+1)*l.NoteRow > n.H {
+			break
 		}
+		y := n.Y + (float64(i)+0.5)*l.NoteRow
+		x, align := n.X+n.W/2, text.AlignCenter
+		if n.X <= pad {
+			x, align = n.X, text.AlignStart
+		}
+		g.shadowText(screen, g.fit(msg, f.normal, n.W), f.normal, x, y, colWarn, align, text.AlignCenter)
 	}
 
-	// Notices, top centre.
-	ny := pad + 2.6*lh
-	for _, n := range v.Notices {
-		g.shadowText(screen, n, g.fonts.normal, W/2, ny, color.RGBA{0xff, 0xe0, 0x8a, 0xff}, text.AlignCenter, text.AlignStart)
-		ny += lh
-	}
+	g.drawMinimap(screen, v, l.Minimap)
 
 	// Bottom centre: health, or how to get back in.
-	bw, bh := 320*s, 14*s
-	bx, by := W/2-bw/2, H-pad-bh-4*s
+	hr := l.Health
+	bh := math.Round(14 * s)
+	by := hr.Bottom() - bh - 2
+	W := hr.X + hr.W/2
 	switch {
 	case h.InWorld && h.Alive:
+		bw := hr.W * 0.75
+		bx := W - bw/2
 		g.rect(screen, bx-2, by-2, bw+4, bh+4, colPanel)
 		frac := float64(h.Health) / sim.MaxHealth
 		c := colHealth
@@ -103,18 +125,18 @@ func (g *playScene) drawHUD(screen *ebiten.Image, v *game.View) {
 			c = colHealthLow
 		}
 		g.rect(screen, bx, by, bw*frac, bh, c)
-		g.shadowText(screen, fmt.Sprintf("%d", h.Health), g.fonts.small, W/2, by+bh/2, colText, text.AlignCenter, text.AlignCenter)
+		g.shadowText(screen, fmt.Sprintf("%d", h.Health), f.small, W, by+bh/2, colText, text.AlignCenter, text.AlignCenter)
 	case h.InWorld:
-		msg := "press R to respawn"
+		msg := "press " + g.bind.Label(game.KeyRespawn) + " to respawn"
 		if h.RespawnIn > 0 {
 			msg = fmt.Sprintf("respawn in %.1f s", h.RespawnIn)
 		}
 		if h.KilledBy != "" {
-			g.shadowText(screen, "killed by "+h.KilledBy, g.fonts.large, W/2, by-g.fonts.large.Size*1.6, color.RGBA{0xff, 0x8a, 0x80, 0xff}, text.AlignCenter, text.AlignEnd)
+			g.shadowText(screen, g.fit("killed by "+h.KilledBy, f.large, hr.W), f.large, W, by+bh-f.large.Size*1.6, colError, text.AlignCenter, text.AlignEnd)
 		}
-		g.shadowText(screen, msg, g.fonts.large, W/2, by+bh, colText, text.AlignCenter, text.AlignEnd)
+		g.shadowText(screen, g.fit(msg, f.large, hr.W), f.large, W, by+bh, colText, text.AlignCenter, text.AlignEnd)
 	default:
-		g.shadowText(screen, "joining…", g.fonts.large, W/2, by+bh, colTextDim, text.AlignCenter, text.AlignEnd)
+		g.shadowText(screen, "joining…", f.large, W, by+bh, colTextDim, text.AlignCenter, text.AlignEnd)
 	}
 	// The keys, for the first seconds of the game.
 	if age := time.Since(g.start); g.start.IsZero() || age < helpTime {
@@ -125,13 +147,90 @@ func (g *playScene) drawHUD(screen *ebiten.Image, v *game.View) {
 		c := colTextDim
 		c.A = uint8(255 * a)
 		c.R, c.G, c.B = uint8(float32(c.R)*a), uint8(float32(c.G)*a), uint8(float32(c.B)*a)
-		g.shadowText(screen, "W/S move · A/D turn · Q/E strafe · Space fire · R respawn · Tab scores · Esc menu",
-			g.fonts.small, W/2, by-12*s, c, text.AlignCenter, text.AlignEnd)
+		lines := g.wrapOn(g.bind.Help(), " · ", f.small, l.Help.W)
+		rh := l.Help.H / game.HelpRows
+		for i, line := range lines[:min(len(lines), game.HelpRows)] {
+			y := l.Help.Y + (float64(i)+0.5)*rh
+			g.shadowText(screen, g.fit(line, f.small, l.Help.W), f.small, W, y, c, text.AlignCenter, text.AlignCenter)
+		}
 	}
+}
+
+// pingText formats a ping: "<1 ms", "23 ms", "–" when unknown.
+func pingText(d time.Duration, ok bool) string {
+	switch {
+	case !ok:
+		return "–"
+	case d < time.Millisecond:
+		return "<1 ms"
+	}
+	return fmt.Sprintf("%d ms", d.Milliseconds())
 }
 
 // helpTime is how long the keys are shown at the start.
 const helpTime = 20 * time.Second
+
+// drawMinimap draws the map in small in r, the players on it as dots (the
+// own one ringed) and the part of the map on screen as a frame.
+func (g *playScene) drawMinimap(dst *ebiten.Image, v *game.View, r scene.Rect) {
+	// Everything within r: a player at the edge is cut, not drawn over
+	// what is next to the minimap.
+	screen := dst.SubImage(image.Rect(int(r.X), int(r.Y), int(math.Ceil(r.Right())), int(math.Ceil(r.Bottom())))).(*ebiten.Image)
+	img := g.mini.image(v.Map)
+	g.rect(screen, r.X, r.Y, r.W, r.H, colPanel)
+	var op ebiten.DrawImageOptions
+	b := img.Bounds()
+	op.GeoM.Scale(r.W/float64(b.Dx()), r.H/float64(b.Dy()))
+	op.GeoM.Translate(r.X, r.Y)
+	op.Filter = ebiten.FilterLinear
+	op.ColorScale.ScaleAlpha(0.85)
+	screen.DrawImage(img, &op)
+	sx := r.W / (float64(v.Map.Width) * sim.Unit)
+	sy := r.H / (float64(v.Map.Height) * sim.Unit)
+	// The screen's view.
+	x0, y0 := g.cam.ToWorld(0, 0)
+	x1, y1 := g.cam.ToWorld(float64(g.w), float64(g.h))
+	vx0, vy0 := math.Max(r.X, r.X+x0*sx), math.Max(r.Y, r.Y+y0*sy)
+	vx1, vy1 := math.Min(r.Right(), r.X+x1*sx), math.Min(r.Bottom(), r.Y+y1*sy)
+	line := math.Max(1, math.Round(g.fonts.scale))
+	frame := color.RGBA{0xc8, 0xd0, 0xdc, 0x90}
+	g.rect(screen, vx0, vy0, vx1-vx0, line, frame)
+	g.rect(screen, vx0, vy1-line, vx1-vx0, line, frame)
+	g.rect(screen, vx0, vy0, line, vy1-vy0, frame)
+	g.rect(screen, vx1-line, vy0, line, vy1-vy0, frame)
+	dot := math.Max(5, 7*g.fonts.scale)
+	for i := range v.Bodies {
+		b := &v.Bodies[i]
+		if !b.Alive {
+			continue
+		}
+		x, y := r.X+b.X*sx, r.Y+b.Y*sy
+		if b.Me {
+			g.sprite(screen, g.art.ring, x, y, 0, 2.4*dot, colMe, 1)
+		}
+		g.sprite(screen, g.art.glow, x, y, 0, 2*dot, PlayerColor(b.ID), 1)
+	}
+}
+
+// minimap is the minimap's picture of a map, painted once per map.
+type minimap struct {
+	m   *sim.Map
+	img *ebiten.Image
+}
+
+// minimapTile is the size of a tile in the minimap's picture, which is
+// scaled to the minimap's rectangle.
+const minimapTile = 6
+
+func (mm *minimap) image(m *sim.Map) *ebiten.Image {
+	if mm.m != m {
+		if mm.img != nil {
+			mm.img.Deallocate()
+		}
+		mm.m, mm.img = m, paintMap(m, minimapTile)
+	}
+	return mm.img
+}
 
 func (g *playScene) drawScores(screen *ebiten.Image, v *game.View) {
 	s := g.fonts.scale
@@ -184,7 +283,7 @@ func (g *playScene) drawScores(screen *ebiten.Image, v *game.View) {
 			}
 			if pass == 0 {
 				if r.Me {
-					g.rect(screen, x0+8*s, y-2*s, colW-16*s, row-2*s, color.RGBA{0x2a, 0x30, 0x40, 0xff})
+					g.rect(screen, x0+8*s, y-2*s, colW-16*s, row-2*s, colRowFocus)
 				}
 				g.rect(screen, cName, y+row/2-6*s, 10*s, 10*s, PlayerColor(r.ID))
 				y += row
@@ -195,7 +294,7 @@ func (g *playScene) drawScores(screen *ebiten.Image, v *game.View) {
 				name += "  †"
 			}
 			mid := y + row/2 - 2*s
-			g.text(screen, name, face, cName+18*s, mid, colText, text.AlignStart, text.AlignCenter)
+			g.text(screen, g.fit(name, face, cK-60*s-cName-18*s), face, cName+18*s, mid, colText, text.AlignStart, text.AlignCenter)
 			g.text(screen, fmt.Sprint(r.Kills), face, cK, mid, colText, text.AlignEnd, text.AlignCenter)
 			g.text(screen, fmt.Sprint(r.Deaths), face, cD, mid, colText, text.AlignEnd, text.AlignCenter)
 			y += row
@@ -210,13 +309,14 @@ func (g *playScene) drawConnecting(screen *ebiten.Image, v *game.View) {
 	W, H := float64(g.w), float64(g.h)
 	g.text(screen, "SKIRMISH", g.fonts.title, W/2, H/2-40*g.fonts.scale, colText, text.AlignCenter, text.AlignEnd)
 	msg := "connecting"
-	if g.o.Server != "" {
-		msg += " to " + g.o.Server
+	if g.server != "" {
+		msg += " to " + g.server
 	}
-	g.text(screen, msg+" "+dotsFor(time.Now()), g.fonts.normal, W/2, H/2, colTextDim, text.AlignCenter, text.AlignStart)
-	if st := v.Status; st.Attempts > 0 && st.Err != nil {
-		g.text(screen, fmt.Sprintf("attempt %d: %s", st.Attempts+1, shorten(st.Err.Error(), 90)), g.fonts.small, W/2, H/2+30*g.fonts.scale, colTextDim, text.AlignCenter, text.AlignStart)
+	g.text(screen, g.fit(msg+" "+dotsFor(time.Now()), g.fonts.normal, W-40), g.fonts.normal, W/2, H/2, colTextDim, text.AlignCenter, text.AlignStart)
+	if st := v.Status; st.Attempts > 0 && st.Err != nil && v.Phase != game.PhaseClosed {
+		g.text(screen, g.fit(fmt.Sprintf("attempt %d: %s", st.Attempts+1, link.Reason(st.Err)), g.fonts.small, W-40), g.fonts.small, W/2, H/2+30*g.fonts.scale, colTextDim, text.AlignCenter, text.AlignStart)
 	}
+	g.text(screen, g.bind.Label(game.KeyMenu)+"  menu", g.fonts.small, W/2, H-30*g.fonts.scale, colTextDim, text.AlignCenter, text.AlignEnd)
 }
 
 // dotsFor returns an animated ellipsis.
@@ -240,10 +340,10 @@ func (g *playScene) drawReconnecting(screen *ebiten.Image, v *game.View) {
 	if st.Attempts > 0 {
 		detail = fmt.Sprintf("attempt %d", st.Attempts+1)
 		if st.Err != nil {
-			detail += ": " + shorten(st.Err.Error(), 80)
+			detail += ": " + link.Reason(st.Err)
 		}
 	}
-	g.shadowText(screen, detail, g.fonts.normal, W/2, H/2+16*g.fonts.scale, colTextDim, text.AlignCenter, text.AlignStart)
+	g.shadowText(screen, g.fit(detail, g.fonts.normal, W-40), g.fonts.normal, W/2, H/2+16*g.fonts.scale, colTextDim, text.AlignCenter, text.AlignStart)
 }
 
 func (g *playScene) drawClosed(screen *ebiten.Image, v *game.View) {
@@ -252,21 +352,12 @@ func (g *playScene) drawClosed(screen *ebiten.Image, v *game.View) {
 	g.shadowText(screen, "disconnected", g.fonts.title, W/2, H/2, colText, text.AlignCenter, text.AlignEnd)
 	why := "the link to the server closed"
 	if v.Status.Err != nil {
-		why = shorten(v.Status.Err.Error(), 100)
+		why = link.Reason(v.Status.Err)
 	}
-	g.shadowText(screen, why, g.fonts.normal, W/2, H/2+16*g.fonts.scale, colTextDim, text.AlignCenter, text.AlignStart)
-	g.shadowText(screen, "press Enter or Esc to quit", g.fonts.normal, W/2, H/2+48*g.fonts.scale, colText, text.AlignCenter, text.AlignStart)
-}
-
-func (g *playScene) drawMenu(screen *ebiten.Image) {
-	W, H := float64(g.w), float64(g.h)
-	s := g.fonts.scale
-	g.dim(screen, 0xa0)
-	pw, ph := 360*s, 190*s
-	px, py := W/2-pw/2, H/2-ph/2
-	g.rect(screen, px, py, pw, ph, color.RGBA{0x10, 0x14, 0x1c, 0xf0})
-	g.text(screen, "PAUSED", g.fonts.large, W/2, py+20*s, colText, text.AlignCenter, text.AlignStart)
-	g.text(screen, "Esc  back to the game", g.fonts.normal, W/2, py+80*s, colText, text.AlignCenter, text.AlignStart)
-	g.text(screen, "Q or Enter  quit", g.fonts.normal, W/2, py+115*s, colText, text.AlignCenter, text.AlignStart)
-	g.text(screen, "the match goes on while you read this", g.fonts.small, W/2, py+ph-28*s, colTextDim, text.AlignCenter, text.AlignStart)
+	y := H/2 + 16*g.fonts.scale
+	for _, line := range g.wrap(why, g.fonts.normal, W-80*g.fonts.scale) {
+		g.shadowText(screen, line, g.fonts.normal, W/2, y, colTextDim, text.AlignCenter, text.AlignStart)
+		y += g.fonts.normal.Size * 1.4
+	}
+	g.shadowText(screen, "press Enter or Esc to go back to the menu", g.fonts.normal, W/2, y+16*g.fonts.scale, colText, text.AlignCenter, text.AlignStart)
 }

@@ -9,10 +9,13 @@ import (
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/skirmishgg/skirmish/client/game"
+	"github.com/skirmishgg/skirmish/client/link"
+	"github.com/skirmishgg/skirmish/client/menu"
 )
 
-// Scene is one screen of the desktop client: playing a match (Run) or
-// watching one (RunWatch). The game loop below runs it: it opens the
+// Scene is what the game loop runs: Run's shell (the menu, and the match
+// or the replays it opened) or RunWatch's viewer. The game loop below runs it: it opens the
 // window, calls Update 60 times a second and Draw once per frame shown,
 // counts frames, ends a scripted run and takes its screenshot, so that a
 // scene only reads its input, moves its model and draws.
@@ -49,6 +52,14 @@ type Result struct {
 	FPS, MinFPS float64
 	// Shot is where the screenshot went, if one was taken.
 	Shot string
+	// Game is the last match played (Run), and Link its link's status
+	// when it was left or the window closed; Playing says the match was
+	// still on when the window closed.
+	Game    *game.Model
+	Link    link.Status
+	Playing bool
+	// Menu is the menu as it was at the end (Run).
+	Menu menu.View
 }
 
 // errQuit ends RunGame when the scene is done.

@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strings"
 
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/text/v2"
@@ -35,6 +36,19 @@ func newPainter(width, height int) (painter, error) {
 		return painter{}, fmt.Errorf("ui: fonts: %w", err)
 	}
 	return painter{art: newSprites(int(scene.TilePixels(float64(width), float64(height)))), fonts: f}, nil
+}
+
+// release frees the painter's images (a scene that ends).
+func (p *painter) release() {
+	if p.art != nil {
+		p.art.deallocate()
+		p.art = nil
+	}
+	for t, img := range p.maps.imgs {
+		img.Deallocate()
+		delete(p.maps.imgs, t)
+	}
+	p.maps.m = nil
 }
 
 // resize notes the screen's size.
@@ -264,10 +278,22 @@ func (p *painter) shadowText(dst *ebiten.Image, s string, face text.Face, x, y f
 	p.text(dst, s, face, x, y, c, ax, ay)
 }
 
-// drawKill draws a kill feed line right-aligned at (x, y) and returns its
-// height: its background in pass 0, the shot icon in pass 1, the names in
-// pass 2.
-func (p *painter) drawKill(screen *ebiten.Image, k *scene.Kill, x, y float64, me sim.PlayerID, pass int) float64 {
+// drawFeed draws the kill feed in r: lines row high, right-aligned,
+// newest first, as many as fit; me is the player whose kills and deaths
+// are marked.
+func (p *painter) drawFeed(screen *ebiten.Image, kills []scene.Kill, r scene.Rect, row float64, me sim.PlayerID) {
+	n := min(len(kills), int(r.H/row))
+	for pass := range 3 { // backgrounds, icons, names: see drawWorld
+		for i := range n {
+			p.drawKill(screen, &kills[len(kills)-1-i], r.Right(), r.Y+float64(i)*row, row, r.W, me, pass)
+		}
+	}
+}
+
+// drawKill draws a kill feed line right-aligned at (x, y), row high and
+// at most w wide (longer names are shortened): its background in pass 0,
+// the shot icon in pass 1, the names in pass 2.
+func (p *painter) drawKill(screen *ebiten.Image, k *scene.Kill, x, y, row, w float64, me sim.PlayerID, pass int) {
 	f := p.fonts.normal
 	s := p.fonts.scale
 	victim := k.Victim
@@ -277,19 +303,33 @@ func (p *painter) drawKill(screen *ebiten.Image, k *scene.Kill, x, y float64, me
 		mw = 0
 		victim += " died"
 	}
+	margin := 16 * s
 	vw, _ := text.Measure(victim, f, 0)
 	kw, _ := text.Measure(killer, f, 0)
-	h := f.Size * 1.5
-	total := vw + mw + kw + 16*s
+	if room := w - mw - margin; vw+kw > room {
+		// Shorten the longer name first, then both to half each.
+		half := room / 2
+		switch {
+		case kw <= half:
+			victim = p.fit(victim, f, room-kw)
+		case vw <= half:
+			killer = p.fit(killer, f, room-vw)
+		default:
+			victim, killer = p.fit(victim, f, half), p.fit(killer, f, half)
+		}
+		vw, _ = text.Measure(victim, f, 0)
+		kw, _ = text.Measure(killer, f, 0)
+	}
+	total := vw + mw + kw + margin
 	bg := colPanel
 	if k.KillerID == me || k.VictimID == me {
 		bg = color.RGBA{0x30, 0x30, 0x40, 0xd0}
 	}
-	tx := x - 8*s
-	ty := y + (h-3*s)/2
+	tx := x - margin/2
+	ty := y + (row-3*s)/2
 	switch {
 	case pass == 0:
-		p.rect(screen, x-total, y, total, h-3*s, bg)
+		p.rect(screen, x-total, y, total, row-3*s, bg)
 	case pass == 1 && killer != "":
 		// A shot flying from the killer to the victim.
 		cx := tx - vw - mw/2
@@ -302,7 +342,58 @@ func (p *painter) drawKill(screen *ebiten.Image, k *scene.Kill, x, y float64, me
 			p.text(screen, killer, f, tx-vw-mw, ty, PlayerColor(k.KillerID), text.AlignEnd, text.AlignCenter)
 		}
 	}
-	return h
+}
+
+// fit returns s, shortened with an ellipsis if it is wider than w in face.
+func (p *painter) fit(s string, face text.Face, w float64) string {
+	if tw, _ := text.Measure(s, face, 0); tw <= w {
+		return s
+	}
+	r := []rune(s)
+	lo, hi := 0, len(r) // the longest prefix that fits with the ellipsis
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if tw, _ := text.Measure(string(r[:mid])+"…", face, 0); tw <= w {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	if lo == 0 {
+		return ""
+	}
+	return strings.TrimRight(string(r[:lo]), " ") + "…"
+}
+
+// wrap breaks s into lines no wider than w (a word wider than w is a line
+// of its own).
+func (p *painter) wrap(s string, face text.Face, w float64) []string {
+	return p.wrapOn(s, " ", face, w)
+}
+
+// wrapOn breaks s into lines no wider than w at the separators sep (which
+// do not end or start a line).
+func (p *painter) wrapOn(s, sep string, face text.Face, w float64) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Split(s, sep) {
+		if word = strings.TrimSpace(word); word == "" {
+			continue
+		}
+		try := word
+		if line != "" {
+			try = line + sep + word
+		}
+		if tw, _ := text.Measure(try, face, 0); tw > w && line != "" {
+			lines = append(lines, line)
+			try = word
+		}
+		line = try
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
 }
 
 func (p *painter) dim(screen *ebiten.Image, a uint8) {

@@ -95,7 +95,7 @@ func busyView(t testing.TB, players, shots int) *game.View {
 
 func testGame(t testing.TB) *playScene {
 	t.Helper()
-	g, err := newPlayScene(Options{Model: game.New(nil, game.Options{}), Width: 1280, Height: 720})
+	g, err := newPlayScene(game.New(nil, game.Options{}), game.DefaultBindings(), "", false, 1280, 720)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
-	"github.com/hajimehoshi/ebiten/v2/inpututil"
 	"github.com/hajimehoshi/ebiten/v2/text/v2"
+	"github.com/skirmishgg/skirmish/client/keys"
 	"github.com/skirmishgg/skirmish/client/viewer"
 	"github.com/skirmishgg/skirmish/sim"
 )
@@ -31,6 +31,8 @@ type WatchOptions struct {
 	Screenshot string
 	// NoVsync draws as fast as the machine can.
 	NoVsync bool
+	// Sound, if set, plays the replay's sounds.
+	Sound *Sound
 }
 
 // RunWatch opens the window and runs the viewer until it quits, the window
@@ -52,17 +54,21 @@ func RunWatch(o WatchOptions) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	g.in = newInput(nil)
+	g.snd = o.Sound
 	return runLoop(g, loopOptions{title: o.Title, width: o.Width, height: o.Height,
 		frames: o.Frames, screenshot: o.Screenshot, noVsync: o.NoVsync})
 }
 
-// watchScene is the Scene of RunWatch: input in, viewer.App forward, its
-// Frame drawn.
+// watchScene is the Scene of RunWatch (and the shell's, for the replays
+// chosen from the menu): input in, viewer.App forward, its Frame drawn.
 type watchScene struct {
 	painter
 	app    *viewer.App
 	script viewer.Script
-	lw, lh int // the screen, as the loop gave it last
+	in     *input
+	snd    *Sound // nil: silent
+	lw, lh int    // the screen, as the loop gave it last
 }
 
 // newWatchScene returns the scene of app on a window of width×height;
@@ -79,80 +85,84 @@ func newWatchScene(app *viewer.App, script viewer.Script, asyncMaps bool, width,
 
 // watchKeys maps keys to the viewer's actions.
 var watchKeys = []struct {
-	key    ebiten.Key
+	key    string
 	action viewer.Action
 	repeat bool // held down, it repeats
 }{
-	{ebiten.KeySpace, viewer.ActPlayPause, false},
-	{ebiten.KeyBracketLeft, viewer.ActSlower, false},
-	{ebiten.KeyBracketRight, viewer.ActFaster, false},
-	{ebiten.KeyComma, viewer.ActStepBack, true},
-	{ebiten.KeyPeriod, viewer.ActStepForward, true},
-	{ebiten.KeyArrowLeft, viewer.ActJumpBack, true},
-	{ebiten.KeyArrowRight, viewer.ActJumpForward, true},
-	{ebiten.KeyR, viewer.ActReverse, false},
-	{ebiten.KeyHome, viewer.ActStart, false},
-	{ebiten.KeyEnd, viewer.ActEnd, false},
-	{ebiten.KeyO, viewer.ActOverview, false},
-	{ebiten.KeyF, viewer.ActFollow, false},
-	{ebiten.KeyP, viewer.ActPOV, false},
-	{ebiten.KeyC, viewer.ActFree, false},
-	{ebiten.KeyL, viewer.ActLive, false},
-	{ebiten.KeyH, viewer.ActHelp, false},
-	{ebiten.KeyF1, viewer.ActHelp, false},
-	{ebiten.KeyEscape, viewer.ActBack, false},
-	{ebiten.KeyQ, viewer.ActQuit, false},
-	{ebiten.KeyArrowUp, viewer.ActUp, true},
-	{ebiten.KeyArrowDown, viewer.ActDown, true},
-	{ebiten.KeyEnter, viewer.ActOpen, false},
-	{ebiten.KeyNumpadEnter, viewer.ActOpen, false},
+	{"space", viewer.ActPlayPause, false},
+	{"[", viewer.ActSlower, false},
+	{"]", viewer.ActFaster, false},
+	{",", viewer.ActStepBack, true},
+	{".", viewer.ActStepForward, true},
+	{"left", viewer.ActJumpBack, true},
+	{"right", viewer.ActJumpForward, true},
+	{"r", viewer.ActReverse, false},
+	{"home", viewer.ActStart, false},
+	{"end", viewer.ActEnd, false},
+	{"o", viewer.ActOverview, false},
+	{"f", viewer.ActFollow, false},
+	{"p", viewer.ActPOV, false},
+	{"c", viewer.ActFree, false},
+	{"l", viewer.ActLive, false},
+	{"h", viewer.ActHelp, false},
+	{"f1", viewer.ActHelp, false},
+	{"esc", viewer.ActBack, false},
+	{"q", viewer.ActQuit, false},
+	{"up", viewer.ActUp, true},
+	{"down", viewer.ActDown, true},
+	{"enter", viewer.ActOpen, false},
+	{"kpenter", viewer.ActOpen, false},
 }
 
-var digitKeys = [...]ebiten.Key{ebiten.KeyDigit1, ebiten.KeyDigit2, ebiten.KeyDigit3, ebiten.KeyDigit4,
-	ebiten.KeyDigit5, ebiten.KeyDigit6, ebiten.KeyDigit7, ebiten.KeyDigit8, ebiten.KeyDigit9, ebiten.KeyDigit0}
-
-// pressed reports whether key went down this frame or, for a repeating
-// key held down, repeats now (after a third of a second, 15 times a
-// second).
-func pressed(key ebiten.Key, repeat bool) bool {
-	d := inpututil.KeyPressDuration(key)
-	return d == 1 || repeat && d >= 20 && (d-20)%4 == 0
-}
-
-func (g *watchScene) input() viewer.Input {
+// viewerInput turns the frame's keys and mouse into the viewer's input.
+func (g *watchScene) viewerInput() viewer.Input {
 	in := viewer.Input{W: float64(g.lw), H: float64(g.lh), DT: 1.0 / 60, Now: time.Now()}
-	shift := ebiten.IsKeyPressed(ebiten.KeyShift)
-	for _, k := range watchKeys {
-		if pressed(k.key, k.repeat) {
-			in.Actions = in.Actions.With(k.action)
+	k := g.in
+	for _, wk := range watchKeys {
+		if key := key(wk.key); k.down(key) || wk.repeat && k.press(key) {
+			in.Actions = in.Actions.With(wk.action)
 		}
 	}
-	if pressed(ebiten.KeyTab, false) {
-		if shift {
+	if k.down(key("tab")) {
+		if k.held.Has(key("shift")) {
 			in.Actions = in.Actions.With(viewer.ActPrevPlayer)
 		} else {
 			in.Actions = in.Actions.With(viewer.ActNextPlayer)
 		}
 	}
-	for i, k := range digitKeys {
-		if inpututil.IsKeyJustPressed(k) {
-			in.Player = i + 1
+	for d := range 10 {
+		if k.down(keys.Letter(rune('0' + d))) {
+			in.Player = d
+			if d == 0 {
+				in.Player = 10
+			}
 		}
 	}
-	x, y := ebiten.CursorPosition()
-	in.MouseX, in.MouseY = float64(x), float64(y)
+	in.MouseX, in.MouseY = k.mouseX, k.mouseY
 	in.MouseDown = ebiten.IsMouseButtonPressed(ebiten.MouseButtonLeft)
-	in.MousePressed = inpututil.IsMouseButtonJustPressed(ebiten.MouseButtonLeft)
-	_, in.Wheel = ebiten.Wheel()
+	in.MousePressed = k.click
+	in.Wheel = k.wheel
 	return in
 }
 
-// Update implements Scene.
+// Update implements Scene: RunWatch's loop reads the keys itself.
 func (g *watchScene) Update(frame, w, h int) (quit bool) {
+	g.in.read(frame)
+	return g.update(frame, w, h)
+}
+
+// update moves the viewer by a frame of g.in, and hears the effects of a
+// replay playing forward at up to twice its speed.
+func (g *watchScene) update(frame, w, h int) (quit bool) {
 	g.lw, g.lh = w, h
-	in := g.input()
+	in := g.viewerInput()
 	g.script.Apply(frame, &in)
 	g.app.Update(in)
+	if g.snd != nil {
+		f := g.app.View()
+		audible := f.Screen == viewer.ScreenWatch && f.Playing && !f.Reverse && f.Speed <= 2
+		g.snd.hear(f.Effects, &f.Camera, audible)
+	}
 	return g.app.Quit()
 }
 
@@ -221,24 +231,34 @@ func (g *watchScene) drawWatch(screen *ebiten.Image, f *viewer.Frame) {
 	}
 	g.drawWorld(screen, f.Map, f.Bodies, f.Shots, f.Effects, &f.Camera)
 	g.drawInfo(screen, f)
-	for pass := range 3 { // the kill feed, left of the player list
-		y := l.Pad
-		for i := len(f.Kills) - 1; i >= 0; i-- {
-			y += g.drawKill(screen, &f.Kills[i], l.List.X-l.Pad, y, f.Focus, pass)
-		}
-	}
+	g.drawFeed(screen, f.Kills, l.Feed, l.FeedRow, f.Focus)
 	g.drawPlayers(screen, f)
 	g.drawTimeline(screen, f)
 
-	// Notices, below the info panel, on a panel of their own.
-	y := l.Info.Y + l.Info.H + l.Pad/2
+	g.drawNotes(screen, f)
+	if f.Help {
+		g.drawHelp(screen, f)
+	}
+}
+
+// drawNotes draws the notices (an error, the live connection, a recovered
+// file) in their place under the info panel, a line each, as many lines
+// as fit.
+func (g *watchScene) drawNotes(screen *ebiten.Image, f *viewer.Frame) {
+	l := &f.Layout
+	s := l.Scale
+	n := l.Notes
+	y := n.Y
 	note := func(msg string, c color.Color) {
-		lh := g.fonts.normal.Size * 1.35
-		for _, line := range g.wrap(msg, g.fonts.normal, math.Min(l.View.W-2*l.Pad, 900*s)) {
+		for _, line := range g.wrap(msg, g.fonts.normal, n.W-2*l.Pad) {
+			if y+l.NoteRow > n.Bottom() {
+				return
+			}
+			line = g.fit(line, g.fonts.normal, n.W-2*l.Pad)
 			w, _ := text.Measure(line, g.fonts.normal, 0)
-			g.rect(screen, l.Info.X, y, w+2*l.Pad, lh+4*s, colNotice)
-			g.text(screen, line, g.fonts.normal, l.Info.X+l.Pad, y+2*s, c, text.AlignStart, text.AlignStart)
-			y += lh + 4*s
+			g.rect(screen, n.X, y, w+2*l.Pad, l.NoteRow-2*s, colNotice)
+			g.text(screen, line, g.fonts.normal, n.X+l.Pad, y+(l.NoteRow-2*s)/2, c, text.AlignStart, text.AlignCenter)
+			y += l.NoteRow
 		}
 		y += l.Pad / 2
 	}
@@ -250,9 +270,6 @@ func (g *watchScene) drawWatch(screen *ebiten.Image, f *viewer.Frame) {
 	}
 	if f.Recovered != "" {
 		note(f.Recovered, colWarn)
-	}
-	if f.Help {
-		g.drawHelp(screen, f)
 	}
 }
 
@@ -275,12 +292,10 @@ func (g *watchScene) drawInfo(screen *ebiten.Image, f *viewer.Frame) {
 	}
 	line2 := fmt.Sprintf("tick %d   %s   camera %s", f.Tick, clock(f.Pos-float64(f.First), f.TickRate), cam)
 	lh := g.fonts.normal.Size * 1.35
-	w1, _ := text.Measure(line1, g.fonts.normal, 0)
-	w2, _ := text.Measure(line2, g.fonts.small, 0)
-	w := math.Max(l.Info.W, math.Max(w1, w2)+2*l.Pad)
-	g.rect(screen, l.Info.X, l.Info.Y, w, l.Info.H, colPanel)
-	g.text(screen, line1, g.fonts.normal, l.Info.X+l.Pad, l.Info.Y+l.Pad*0.8, colText, text.AlignStart, text.AlignStart)
-	g.text(screen, line2, g.fonts.small, l.Info.X+l.Pad, l.Info.Y+l.Pad*0.8+lh+2*s, colTextDim, text.AlignStart, text.AlignStart)
+	w := l.Info.W - 2*l.Pad
+	g.rect(screen, l.Info.X, l.Info.Y, l.Info.W, l.Info.H, colPanel)
+	g.text(screen, g.fit(line1, g.fonts.normal, w), g.fonts.normal, l.Info.X+l.Pad, l.Info.Y+l.Pad*0.8, colText, text.AlignStart, text.AlignStart)
+	g.text(screen, g.fit(line2, g.fonts.small, w), g.fonts.small, l.Info.X+l.Pad, l.Info.Y+l.Pad*0.8+lh+2*s, colTextDim, text.AlignStart, text.AlignStart)
 }
 
 // drawPlayers draws the player list at the right.
@@ -331,7 +346,7 @@ func (g *watchScene) drawPlayers(screen *ebiten.Image, f *viewer.Frame) {
 		if !row.Alive {
 			c, name = colTextDim, name+"  †"
 		}
-		g.text(screen, name, face, cName, mid, c, text.AlignStart, text.AlignCenter)
+		g.text(screen, g.fit(name, face, cHP-6*s-cName), face, cName, mid, c, text.AlignStart, text.AlignCenter)
 		g.text(screen, fmt.Sprint(row.Kills), face, cK, mid, colText, text.AlignEnd, text.AlignCenter)
 		g.text(screen, fmt.Sprint(row.Deaths), face, cD, mid, colText, text.AlignEnd, text.AlignCenter)
 	}
@@ -492,7 +507,7 @@ func (g *watchScene) drawList(screen *ebiten.Image, f *viewer.Frame) {
 			g.text(screen, detail, g.fonts.small, x0, y+26*s, colTextDim, text.AlignStart, text.AlignStart)
 		}
 	}
-	g.text(screen, "↑ ↓ choose · Enter or click: watch · Esc quit", g.fonts.small, W/2, H-16*s, colTextDim, text.AlignCenter, text.AlignEnd)
+	g.text(screen, "↑ ↓ choose · Enter or click: watch · Esc back", g.fonts.small, W/2, H-16*s, colTextDim, text.AlignCenter, text.AlignEnd)
 }
 
 // drawFatal draws why a recording cannot be shown.
@@ -510,27 +525,6 @@ func (g *watchScene) drawFatal(screen *ebiten.Image, f *viewer.Frame) {
 		}
 	}
 	g.text(screen, "press Esc to go back", g.fonts.normal, W/2, y+30*s, colText, text.AlignCenter, text.AlignStart)
-}
-
-// wrap breaks s into lines no wider than w.
-func (g *watchScene) wrap(s string, face text.Face, w float64) []string {
-	var lines []string
-	line := ""
-	for _, word := range strings.Fields(s) {
-		try := word
-		if line != "" {
-			try = line + " " + word
-		}
-		if tw, _ := text.Measure(try, face, 0); tw > w && line != "" {
-			lines = append(lines, line)
-			try = word
-		}
-		line = try
-	}
-	if line != "" {
-		lines = append(lines, line)
-	}
-	return lines
 }
 
 // triangle fills a triangle.

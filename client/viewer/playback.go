@@ -289,7 +289,7 @@ func (p *Playback) Effects(bodies []scene.Body, dst []scene.EffectView) []scene.
 		if pr < 0 || pr > 1 {
 			continue
 		}
-		ev := scene.EffectView{Kind: e.Kind, X: e.X, Y: e.Y, Heading: e.Heading, Progress: pr, Player: e.Player}
+		ev := e.View(pr)
 		if e.Kind == scene.EffectHit || e.Kind == scene.EffectSpawn {
 			for i := range bodies {
 				if bodies[i].ID == e.Player {

@@ -1,42 +1,51 @@
 // Command skirmish is Skirmish's desktop client.
 //
+//	skirmish                                        the menu
+//	skirmish menu [-browse ws://HOST:PORT/ws] ...    the menu (on that server's browser page)
 //	skirmish play [-server ws://HOST:PORT/ws] [-name NAME] [-match ID] ...
 //	skirmish watch [FILE | http://HOST:PORT/api/replays/ID]
 //	skirmish watch -live http://HOST:PORT/api/matches/ID/live [-delay 3s]
 //
-// With no -server, play starts a server inside the client on a loopback port
-// with practice bots (-bots, default 3) and joins it. -screenshot FILE
-// -frames N plays N frames, saves the last one as a PNG and exits; -keys
-// presses keys by frame ("0:w+,30:space,60:w-"); -print-hash prints the last
-// confirmed tick and world hash at exit, so a test can compare them with the
-// server's. skirmish play -h lists every flag.
+// The menu offers practice against bots, the server browser, the replays
+// and the settings. play goes straight into a match: with no -server, on a
+// server inside the client, on a loopback port, with practice bots (-bots,
+// default 3). Both take -screenshot FILE -frames N (run N frames, save the
+// last one as a PNG and exit), -keys (press keys and type text by frame:
+// "0:w+,30:space,60:w-,90:text=ada"; the keys go through the player's key
+// bindings) and -print-hash (print the last match's confirmed tick and
+// world hash at exit, so that a test can compare them with the server's).
+//
+// The settings (name, keys, volumes, window, servers) are kept in
+// skirmish/settings.json in the user's configuration directory (-settings
+// FILE, or SKIRMISH_SETTINGS, for another); a damaged file is kept beside
+// it and replaced by the defaults, with a message.
 //
 // watch plays a replay file, one downloaded from a server, or a running
 // match a few seconds behind; with no argument it lists the replays in the
 // directory where play and skirmishd keep them. It takes the same
 // -screenshot, -frames, -keys and -print-hash (the tick shown and its
 // world hash), and -seek TICK -camera overview|follow:ID|pov:ID|free
-// -speed X to start from. skirmish watch -h lists every flag.
+// -speed X to start from. skirmish COMMAND -h lists every flag.
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"os/user"
 	"runtime/pprof"
 	"strings"
 	"time"
 
 	"github.com/skirmishgg/skirmish/assets"
-	"github.com/skirmishgg/skirmish/client/game"
+	"github.com/skirmishgg/skirmish/client/keys"
 	"github.com/skirmishgg/skirmish/client/link"
-	"github.com/skirmishgg/skirmish/client/session"
+	"github.com/skirmishgg/skirmish/client/menu"
+	"github.com/skirmishgg/skirmish/client/settings"
 	"github.com/skirmishgg/skirmish/client/ui"
+	"github.com/skirmishgg/skirmish/client/viewer"
 	"github.com/skirmishgg/skirmish/cmd/internal/datadir"
 	"github.com/skirmishgg/skirmish/cmd/internal/practice"
 	"github.com/skirmishgg/skirmish/server"
@@ -57,24 +66,27 @@ func main() {
 // reported is an error already written to stderr.
 type reported struct{ error }
 
-const usage = `usage: skirmish COMMAND [flags]
+const usage = `usage: skirmish [COMMAND] [flags]
 
 commands:
+  menu    the menu (what skirmish with no command opens): practice, the
+          server browser, the replays, the settings
   play    play a match: against practice bots on a server inside the
           client, or on a dedicated server with -server ws://HOST:PORT/ws
   watch   watch a replay (a file, or http://HOST:PORT/api/replays/ID), a
           running match (-live http://HOST:PORT/api/matches/ID/live), or
           with no argument choose from the local replays
 
-skirmish play -h and skirmish watch -h list the flags.
+skirmish menu -h, skirmish play -h and skirmish watch -h list the flags.
 `
 
 func run(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return errors.New("no command")
+		return menuCommand(nil, stdout, stderr)
 	}
 	switch args[0] {
+	case "menu":
+		return menuCommand(args[1:], stdout, stderr)
 	case "play":
 		return play(args[1:], stdout, stderr)
 	case "watch":
@@ -87,73 +99,282 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return fmt.Errorf("unknown command %q", args[0])
 }
 
-// playFlags are the flags of skirmish play.
-type playFlags struct {
-	server, name, match string
-	bots                int
-	mapName             string
-	tickRate            int
-	replayDir           string
-	screenshot, keys    string
-	frames              int
-	printHash, stats    bool
-	noVsync, netStats   bool
-	noAutoSpawn         bool
-	width, height       int
-	logLevel            string
-	cpuProfile          string
-	botBrain            string
-	botRate             float64
+// clientFlags are the flags play and menu share.
+type clientFlags struct {
+	name             string
+	settingsFile     string
+	replayDir        string
+	screenshot, keys string
+	frames           int
+	printHash        bool
+	noVsync          bool
+	netStats         bool
+	noSound          bool
+	width, height    int
+	logLevel         string
+	tickRate         int
 }
 
-func play(args []string, stdout, stderr io.Writer) error {
-	var f playFlags
-	fs := flag.NewFlagSet("skirmish play", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&f.server, "server", "", "join the dedicated server at this WebSocket URL (ws://HOST:PORT/ws); empty: play against practice bots on a server inside the client")
-	fs.StringVar(&f.name, "name", defaultName(), "your player name (1 to 16 bytes)")
-	fs.StringVar(&f.match, "match", "", "the match to join (default: practice on the built-in server; any match with room on a dedicated one)")
-	fs.IntVar(&f.bots, "bots", 3, "practice bots on the built-in server")
-	fs.StringVar(&f.botBrain, "bot-brain", "chase", "practice bots' brain: "+brainNames())
-	fs.Float64Var(&f.botRate, "bot-rate", 0, "practice bots' commands per second: the chase brain's cap, the random brain's average (0: 3)")
-	fs.StringVar(&f.mapName, "map", "arena", "map of the built-in server: "+strings.Join(assets.MapNames(), ", "))
-	fs.IntVar(&f.tickRate, "tick-rate", 60, "tick rate of the built-in server, 10 to 128")
-	fs.StringVar(&f.replayDir, "replay-dir", "", "replay directory of the built-in server (default: skirmish/replays in the user's data directory; a temporary one with -frames)")
+func (f *clientFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.name, "name", "", "your player name for this run (1 to 16 bytes; default: the settings')")
+	fs.StringVar(&f.settingsFile, "settings", os.Getenv("SKIRMISH_SETTINGS"), "the settings file (env SKIRMISH_SETTINGS; default: skirmish/settings.json in the user's configuration directory)")
+	fs.StringVar(&f.replayDir, "replay-dir", "", "where the practice server keeps its replays and the menu finds them (default: skirmish/replays in the user's data directory; practice in a temporary one with -frames)")
 	fs.StringVar(&f.screenshot, "screenshot", "", "write the last frame drawn to this PNG file (with -frames)")
-	fs.IntVar(&f.frames, "frames", 0, "play this many frames (game ticks, 60 a second), then exit")
-	fs.StringVar(&f.keys, "keys", "", `press keys by frame: "0:w+,30:space,60:w-" (+ press, - release, none: tap); keys w a s d q e space r tab esc`)
-	fs.BoolVar(&f.printHash, "print-hash", false, "print the last confirmed tick and world hash at exit")
-	fs.BoolVar(&f.stats, "stats", false, "print frame rate and netcode figures at exit")
+	fs.IntVar(&f.frames, "frames", 0, "run this many frames (game ticks, 60 a second), then exit")
+	fs.StringVar(&f.keys, "keys", "", `press keys by frame: "0:w+,30:space,60:w-,90:text=ada" (+ press, - release, none: tap; text=… types); keys by name: a-z 0-9 space enter esc tab backspace delete up down left right shift f1-f12 , . [ ] …`)
+	fs.BoolVar(&f.printHash, "print-hash", false, "print the last match's confirmed tick and world hash at exit")
 	fs.BoolVar(&f.noVsync, "no-vsync", false, "draw as fast as possible (to measure the frame rate)")
 	fs.BoolVar(&f.netStats, "net-stats", false, "show the netcode figures under the HUD (F3 toggles)")
-	fs.BoolVar(&f.noAutoSpawn, "no-autospawn", false, "wait for R before spawning the first time")
-	fs.IntVar(&f.width, "width", 1280, "window width")
-	fs.IntVar(&f.height, "height", 720, "window height")
-	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the session to this file")
+	fs.BoolVar(&f.noSound, "no-sound", false, "do not open the sound device")
+	fs.IntVar(&f.width, "width", 0, "window width (default: the settings')")
+	fs.IntVar(&f.height, "height", 0, "window height (default: the settings')")
 	fs.StringVar(&f.logLevel, "log-level", "warn", "log level of the client and the built-in server: debug, info, warn or error")
+	fs.IntVar(&f.tickRate, "tick-rate", 60, "tick rate of the built-in practice server, 10 to 128")
+}
+
+// launch is what play and menu set up from their flags: the logger, the
+// settings, the script, the sound, and how to start practice.
+type launch struct {
+	f        *clientFlags
+	logger   *slog.Logger
+	settings settings.Settings
+	path     string
+	note     string
+	script   keys.Script
+	sound    *ui.Sound
+	cleanup  []func()
+}
+
+func (f *clientFlags) setUp(stderr io.Writer) (*launch, error) {
+	if f.name != "" && !sim.ValidName(f.name) {
+		return nil, fmt.Errorf("-name %q: want 1 to %d bytes of printable text without leading or trailing spaces", f.name, sim.MaxNameLen)
+	}
+	if (f.width > 0) != (f.height > 0) || f.width < 0 || f.height < 0 {
+		return nil, fmt.Errorf("-width %d -height %d: give both, positive", f.width, f.height)
+	}
+	if f.screenshot != "" && f.frames <= 0 {
+		return nil, errors.New("-screenshot needs -frames")
+	}
+	script, err := keys.ParseScript(f.keys)
+	if err != nil {
+		return nil, fmt.Errorf("-keys: %w", err)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return nil, fmt.Errorf("-log-level %q: want debug, info, warn or error", f.logLevel)
+	}
+	c := &launch{f: f, script: script, logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
+	c.path = f.settingsFile
+	if c.path == "" {
+		if c.path, err = settings.Path(); err != nil {
+			return nil, err
+		}
+	}
+	c.settings, c.note, err = settings.Load(c.path)
+	if err != nil {
+		// The game still starts, on the defaults, and says why.
+		c.note = err.Error() + ": using the defaults"
+	}
+	if c.note != "" {
+		fmt.Fprintln(stderr, "skirmish:", c.note)
+	}
+	a := c.settings.Audio
+	c.sound = ui.OpenSound(c.logger, f.noSound, a.Master, a.Effects, a.Mute)
+	return c, nil
+}
+
+// close removes what setUp made for the run.
+func (c *launch) close() {
+	for i := len(c.cleanup) - 1; i >= 0; i-- {
+		c.cleanup[i]()
+	}
+}
+
+// save writes the settings.
+func (c *launch) save(s *settings.Settings) error { return settings.Save(c.path, s) }
+
+// replayDir is where a practice server writes: -replay-dir, a temporary
+// directory for a scripted run (a test or a check, not a match to keep),
+// or the user's.
+func (c *launch) practiceDir() (string, error) {
+	switch {
+	case c.f.replayDir != "":
+		return c.f.replayDir, nil
+	case c.f.frames > 0:
+		dir, err := os.MkdirTemp("", "skirmish-replays-")
+		if err != nil {
+			return "", err
+		}
+		c.cleanup = append(c.cleanup, func() { os.RemoveAll(dir) })
+		return dir, nil
+	}
+	return datadir.Replays()
+}
+
+// practice starts a practice server with p's map and bots.
+func (c *launch) practice(p settings.Practice, rate float64) (*practice.Practice, error) {
+	dir, err := c.practiceDir()
+	if err != nil {
+		return nil, err
+	}
+	return practice.Start(practice.Options{
+		Bots:    p.Bots,
+		Brain:   p.Brain,
+		BotRate: rate,
+		Match:   "practice",
+		Seed:    uint64(time.Now().UnixNano()),
+		Server: server.Options{
+			TickRate: c.f.tickRate, Map: p.Map, ReplayDir: dir, Logger: c.logger,
+			Maps: assets.MapSource,
+		},
+	})
+}
+
+// options returns the ui's options for the run.
+func (c *launch) options() ui.Options {
+	return ui.Options{
+		Settings: &c.settings, Save: c.save, Notice: c.note, Logger: c.logger, Sound: c.sound,
+		Practice: func(p settings.Practice) (string, string, func() error, error) {
+			pr, err := c.practice(p, 0)
+			if err != nil {
+				return "", "", nil, err
+			}
+			return pr.URL(), "practice", pr.Close, nil
+		},
+		Replays: func() viewer.AppOptions {
+			dir := c.f.replayDir
+			if dir == "" {
+				var err error
+				if dir, err = datadir.Replays(); err != nil {
+					return viewer.AppOptions{Dir: "?", ListErr: err}
+				}
+			}
+			es, err := viewer.ListReplays(dir)
+			return viewer.AppOptions{Dir: dir, Entries: es, ListErr: err}
+		},
+		Name: c.f.name, Width: c.f.width, Height: c.f.height, Script: c.script,
+		Frames: c.f.frames, Screenshot: c.f.screenshot, NoVsync: c.f.noVsync, NetStats: c.f.netStats,
+	}
+}
+
+// finish prints what the flags ask for after a run, and fails a scripted
+// run that ended in a match whose server was lost or refused it (a player
+// who left such a match for the menu has been told why there).
+func (c *launch) finish(res ui.Result, stdout io.Writer) error {
+	if c.f.printHash {
+		if res.Game != nil && res.Game.Confirmed() != nil {
+			w := res.Game.Confirmed()
+			fmt.Fprintf(stdout, "confirmed tick=%d hash=%016x player=%d desyncs=%d\n", w.Tick, w.Hash(), res.Game.Me(), res.Link.Desyncs)
+		} else {
+			fmt.Fprintln(stdout, "confirmed none")
+		}
+	}
+	if s := res.Link; res.Playing && s.State == link.Closed && s.Err != nil && c.f.frames > 0 {
+		return fmt.Errorf("the match ended: %s", link.Reason(s.Err))
+	}
+	return nil
+}
+
+func menuCommand(args []string, stdout, stderr io.Writer) error {
+	var f clientFlags
+	var browse string
+	var printMenu bool
+	fs := flag.NewFlagSet("skirmish menu", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f.register(fs)
+	fs.StringVar(&browse, "browse", "", "open the server browser on this server (ws://HOST:PORT/ws or HOST:PORT), which is added to your servers")
+	fs.BoolVar(&printMenu, "print-menu", false, "print the menu's screen and the browser's matches at exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if !sim.ValidName(f.name) {
-		return fmt.Errorf("-name %q: want 1 to %d bytes of printable text without leading or trailing spaces", f.name, sim.MaxNameLen)
-	}
-	script, err := game.ParseScript(f.keys)
+	c, err := f.setUp(stderr)
 	if err != nil {
-		return fmt.Errorf("-keys: %w", err)
+		return err
 	}
-	if f.screenshot != "" && f.frames <= 0 {
-		return errors.New("-screenshot needs -frames")
+	defer c.close()
+	o := c.options()
+	if browse != "" {
+		o.Start, o.Browse = ui.StartBrowser, browse
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
-		return fmt.Errorf("-log-level %q: want debug, info, warn or error", f.logLevel)
+	res, err := ui.Run(o)
+	if err != nil {
+		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	if f.cpuProfile != "" {
-		pf, err := os.Create(f.cpuProfile)
+	if printMenu {
+		printMenuState(stdout, &res.Menu)
+	}
+	return c.finish(res, stdout)
+}
+
+// printMenuState prints the menu's screen and, on the browser, its server
+// and the matches it lists in order: "menu screen=browser
+// server=ws://…/ws matches=friday,saturday"; then, each on a line of its
+// own, the browser's status ("status: …") and the notice ("notice: …").
+func printMenuState(w io.Writer, v *menu.View) {
+	line := "menu screen=" + v.Screen.String()
+	b := &v.Browser
+	if v.Screen == menu.ScreenBrowser {
+		if b.Current >= 0 {
+			line += " server=" + b.Tabs[b.Current].Label
+		}
+		var ids []string
+		for _, r := range b.Rows {
+			ids = append(ids, r.ID)
+		}
+		line += " matches=" + strings.Join(ids, ",")
+	}
+	fmt.Fprintln(w, line)
+	if v.Screen == menu.ScreenBrowser && b.Status != "" {
+		fmt.Fprintln(w, "status:", b.Status)
+	}
+	if v.Notice != "" {
+		fmt.Fprintln(w, "notice:", v.Notice)
+	}
+}
+
+// playFlags are the flags of skirmish play beyond the shared ones.
+type playFlags struct {
+	server, match string
+	bots          int
+	mapName       string
+	stats         bool
+	noAutoSpawn   bool
+	cpuProfile    string
+	botBrain      string
+	botRate       float64
+}
+
+func play(args []string, stdout, stderr io.Writer) error {
+	var f clientFlags
+	var p playFlags
+	fs := flag.NewFlagSet("skirmish play", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f.register(fs)
+	fs.StringVar(&p.server, "server", "", "join the dedicated server at this WebSocket URL (ws://HOST:PORT/ws); empty: play against practice bots on a server inside the client")
+	fs.StringVar(&p.match, "match", "", "the match to join (default: practice on the built-in server; any match with room on a dedicated one)")
+	fs.IntVar(&p.bots, "bots", -1, "practice bots on the built-in server (default: the settings', 3 at first)")
+	fs.StringVar(&p.botBrain, "bot-brain", "", "practice bots' brain: "+brainNames()+" (default: the settings')")
+	fs.Float64Var(&p.botRate, "bot-rate", 0, "practice bots' commands per second: the chase brain's cap, the random brain's average (0: 3)")
+	fs.StringVar(&p.mapName, "map", "", "map of the built-in server: "+strings.Join(assets.MapNames(), ", ")+" (default: the settings')")
+	fs.BoolVar(&p.stats, "stats", false, "print frame rate and netcode figures at exit")
+	fs.BoolVar(&p.noAutoSpawn, "no-autospawn", false, "wait for R before spawning the first time")
+	fs.StringVar(&p.cpuProfile, "cpuprofile", "", "write a CPU profile of the session to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	c, err := f.setUp(stderr)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	if p.cpuProfile != "" {
+		pf, err := os.Create(p.cpuProfile)
 		if err != nil {
 			return err
 		}
@@ -164,81 +385,44 @@ func play(args []string, stdout, stderr io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 
-	url, match := f.server, f.match
-	if url == "" {
-		if f.bots < 0 {
-			return fmt.Errorf("-bots %d: want 0 or more", f.bots)
+	o := c.options()
+	o.Start = ui.StartGame
+	o.Game = ui.Game{URL: p.server, Match: p.match, Label: p.server, NoAutoSpawn: p.noAutoSpawn}
+	if p.server == "" {
+		setup := c.settings.Practice
+		if p.bots >= 0 {
+			setup.Bots = p.bots
 		}
-		if match == "" {
-			match = "practice"
+		if p.mapName != "" {
+			setup.Map = p.mapName
 		}
-		replayDir := f.replayDir
-		switch {
-		case replayDir == "" && f.frames > 0:
-			// A scripted run is a test or a check, not a match to keep.
-			dir, err := os.MkdirTemp("", "skirmish-replays-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(dir)
-			replayDir = dir
-		case replayDir == "":
-			if replayDir, err = datadir.Replays(); err != nil {
-				return err
-			}
+		if p.botBrain != "" {
+			setup.Brain = p.botBrain
 		}
-		p, err := practice.Start(practice.Options{
-			Bots:    f.bots,
-			Brain:   f.botBrain,
-			BotRate: f.botRate,
-			Match:   match,
-			Seed:    uint64(time.Now().UnixNano()),
-			Server: server.Options{
-				TickRate: f.tickRate, Map: f.mapName, ReplayDir: replayDir, Logger: logger,
-				Maps: assets.MapSource,
-			},
-		})
+		pr, err := c.practice(setup, p.botRate)
 		if err != nil {
 			return err
 		}
-		defer p.Close()
-		url = p.URL()
-	}
-
-	l, err := link.Start(context.Background(), link.Options{
-		Session: session.Options{URL: url, Name: f.name, Match: match},
-		Logger:  logger,
-	})
-	if err != nil {
-		return err
-	}
-	defer l.Close()
-	model := game.New(l, game.Options{NoAutoSpawn: f.noAutoSpawn})
-	res, err := ui.Run(ui.Options{
-		Model: model, Server: f.server, Width: f.width, Height: f.height,
-		Script: script, Frames: f.frames, Screenshot: f.screenshot,
-		NoVsync: f.noVsync, NetStats: f.netStats,
-	})
-	if err != nil {
-		return err
-	}
-	if f.printHash {
-		if w := model.Confirmed(); w != nil {
-			fmt.Fprintf(stdout, "confirmed tick=%d hash=%016x player=%d desyncs=%d\n", w.Tick, w.Hash(), model.Me(), l.Status().Desyncs)
-		} else {
-			fmt.Fprintln(stdout, "confirmed none")
+		o.Game.URL, o.Game.Stop = pr.URL(), pr.Close
+		if p.match == "" {
+			o.Game.Match = "practice"
 		}
+		defer pr.Close()
 	}
-	if f.stats {
-		st := model.Stats()
+	res, err := ui.Run(o)
+	if err != nil {
+		return err
+	}
+	if err := c.finish(res, stdout); err != nil {
+		return err
+	}
+	if p.stats && res.Game != nil {
+		st := res.Game.Stats()
 		fmt.Fprintf(stdout, "frames=%d draws=%d seconds=%.1f fps=%.1f min_fps=%.1f max_players=%d max_shots=%d\n",
 			res.Frames, res.Draws, res.Time.Seconds(), res.FPS, res.MinFPS, st.MaxPlayers, st.MaxShots)
 		fmt.Fprintf(stdout, "confirmed=%d rollbacks=%d corrections=%d max_correction_tiles=%.3f worst_drawn_jump_tiles=%.3f lead_ticks=%.2f delay_ticks=%.2f hashes_ok=%d hashes_differ=%d resyncs=%d\n",
 			st.Confirmed, st.Predict.Rebuilds, st.Predict.Corrections, float64(st.Predict.MaxCorrection)/sim.Unit, st.WorstJump/sim.Unit,
 			st.Lead, st.Delay, st.HashesMatch, st.HashesDiffer, st.Resyncs)
-	}
-	if s := l.Status(); s.State == link.Closed && s.Err != nil && f.frames > 0 {
-		return s.Err // a scripted run that lost its server failed
 	}
 	return nil
 }
@@ -251,19 +435,4 @@ func brainNames() string {
 		parts = append(parts, name+" ("+brain.About(name)+")")
 	}
 	return strings.Join(parts, ", ")
-}
-
-// defaultName is the user's login name if it is a valid player name, or
-// "player".
-func defaultName() string {
-	if u, err := user.Current(); err == nil {
-		n := u.Username
-		if len(n) > sim.MaxNameLen {
-			n = n[:sim.MaxNameLen]
-		}
-		if sim.ValidName(n) {
-			return n
-		}
-	}
-	return "player"
 }

@@ -179,27 +179,43 @@ func (w *watcher) waitJoin(t *testing.T, name string) sim.PlayerID {
 	return 0
 }
 
-// runClient runs the client with args and returns its standard output.
-func runClient(t *testing.T, args ...string) string {
+// skirmish runs the client with args and returns its outputs and how it
+// ended. It runs in a configuration and a data directory of its own
+// (XDG_CONFIG_HOME, XDG_DATA_HOME), so that no test reads or writes the
+// user's settings or replays; env adds to or overrides that environment.
+// It opens the sound device as a player's run does: under Xvfb there is
+// none, and the client plays silently.
+func skirmish(t *testing.T, env []string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	cmd := exec.Command(client(t), append([]string{"play"}, args...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd := exec.Command(client(t), args...)
+	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "XDG_DATA_HOME="+t.TempDir())
+	cmd.Env = append(cmd.Env, env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
 	done := make(chan error, 1)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	go func() { done <- cmd.Wait() }()
 	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("skirmish play: %v\nstderr:\n%s", err, stderr.String())
-		}
+	case err = <-done:
 	case <-time.After(3 * time.Minute):
 		cmd.Process.Kill()
-		t.Fatalf("skirmish play did not finish\nstderr:\n%s", stderr.String())
+		<-done
+		t.Fatalf("skirmish %s did not finish\nstderr:\n%s", args[0], errb.String())
 	}
-	return stdout.String()
+	return out.String(), errb.String(), err
+}
+
+// runClient runs skirmish play with args and returns its standard output;
+// it fails the test if the client fails.
+func runClient(t *testing.T, args ...string) string {
+	t.Helper()
+	out, errs, err := skirmish(t, nil, append([]string{"play"}, args...)...)
+	if err != nil {
+		t.Fatalf("skirmish play: %v\nstderr:\n%s", err, errs)
+	}
+	return out
 }
 
 // loadPNG reads a screenshot; with SKIRMISH_SHOTS=DIR set, it keeps a copy

@@ -6,9 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
+	"os"
 	"time"
 
+	"github.com/skirmishgg/skirmish/client/settings"
 	"github.com/skirmishgg/skirmish/client/ui"
 	"github.com/skirmishgg/skirmish/client/viewer"
 	"github.com/skirmishgg/skirmish/cmd/internal/datadir"
@@ -27,6 +30,8 @@ type watchFlags struct {
 	frames           int
 	printHash        bool
 	noVsync          bool
+	noSound          bool
+	settingsFile     string
 	width, height    int
 }
 
@@ -57,6 +62,8 @@ flags:
 	fs.StringVar(&f.keys, "keys", "", `act by frame: "0:p,60:r,90:space" (keys space [ ] , . left right r home end tab shift+tab o f p c l h esc q up down enter, or a digit)`)
 	fs.BoolVar(&f.printHash, "print-hash", false, "print the tick shown and its world hash at exit")
 	fs.BoolVar(&f.noVsync, "no-vsync", false, "draw as fast as possible")
+	fs.BoolVar(&f.noSound, "no-sound", false, "do not open the sound device")
+	fs.StringVar(&f.settingsFile, "settings", os.Getenv("SKIRMISH_SETTINGS"), "the settings file, for the volumes (env SKIRMISH_SETTINGS; default: skirmish/settings.json in the user's configuration directory)")
 	fs.IntVar(&f.width, "width", 1280, "window width")
 	fs.IntVar(&f.height, "height", 720, "window height")
 	// Flags may come after the replay too: skirmish watch FILE -seek 900.
@@ -150,11 +157,26 @@ flags:
 		fmt.Fprintf(stderr, "skirmish watch: %s: %v\n", name, openErr)
 		ao.Err, ao.Name = openErr, name
 	}
+	// The volumes are the player's; the settings file is only read.
+	vol := settings.Defaults().Audio
+	if path := f.settingsFile; path != "" || !f.noSound {
+		if path == "" {
+			path, _ = settings.Path()
+		}
+		if data, err := os.ReadFile(path); err == nil {
+			if s, err := settings.Decode(data); err == nil {
+				s.Normalize()
+				vol = s.Audio
+			}
+		}
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	app := viewer.NewApp(ao)
 	defer app.Close()
 	_, err = ui.RunWatch(ui.WatchOptions{
 		App: app, Width: f.width, Height: f.height, Script: script,
 		Frames: f.frames, Screenshot: f.screenshot, NoVsync: f.noVsync,
+		Sound: ui.OpenSound(logger, f.noSound, vol.Master, vol.Effects, vol.Mute),
 	})
 	if err != nil {
 		return err

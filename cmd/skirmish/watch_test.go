@@ -10,11 +10,9 @@ import (
 	"math"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/skirmishgg/skirmish/assets"
 	"github.com/skirmishgg/skirmish/client/scene"
@@ -35,23 +33,8 @@ const goldenReplay = "../../replay/testdata/arena-4p-30s.skr"
 // and error, and whether it succeeded.
 func runWatch(t *testing.T, env []string, args ...string) (stdout, stderr string, ok bool) {
 	t.Helper()
-	cmd := exec.Command(client(t), append([]string{"watch"}, args...)...)
-	cmd.Env = append(os.Environ(), env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		return out.String(), errb.String(), err == nil
-	case <-time.After(3 * time.Minute):
-		cmd.Process.Kill()
-		t.Fatalf("skirmish watch did not finish\nstderr:\n%s", errb.String())
-	}
-	return "", "", false
+	out, errs, err := skirmish(t, env, append([]string{"watch"}, args...)...)
+	return out, errs, err == nil
 }
 
 func parseShown(t *testing.T, out string) (uint32, uint64) {
