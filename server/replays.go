@@ -44,7 +44,7 @@ func validReplayID(s string) bool { return replayIDPattern.MatchString(s) }
 // as it is sealed, byte for byte as on disk. A spectator reads it with
 // replay.NewStreamReader.
 func (s *Server) live(w http.ResponseWriter, r *http.Request) {
-	m := s.lookup(w, r)
+	m := s.lookup(w, r, redirect)
 	if m == nil {
 		return
 	}

@@ -214,10 +214,13 @@ func (f *Fleet) Match(ctx context.Context, id string) (server.FleetMatch, bool, 
 
 var errUnreachable = errors.New("fleet: NATS unreachable")
 
-// Claim makes this node the host of match m.ID, atomically across the
-// fleet.
+// Claim makes this node (or m.Node, when set: a match placed there) the
+// host of match m.ID, atomically across the fleet.
 func (f *Fleet) Claim(ctx context.Context, m server.FleetMatch) (server.FleetMatch, error) {
-	m.Node, m.URL = f.self.ID, f.self.URL
+	if m.Node == "" {
+		m.Node, m.URL = f.self.ID, f.self.URL
+	}
+	mine := m.Node == f.self.ID
 	val, err := json.Marshal(m)
 	if err != nil {
 		return server.FleetMatch{}, err
@@ -228,7 +231,11 @@ func (f *Fleet) Claim(ctx context.Context, m server.FleetMatch) (server.FleetMat
 	rev, err := f.dir.Create(ctx, matchPrefix+m.ID, val)
 	if err == nil {
 		f.mu.Lock()
-		f.owned[m.ID] = rev
+		if mine {
+			// A placement on another node is that node's to refresh; if
+			// its client never arrives, the entry expires.
+			f.owned[m.ID] = rev
+		}
 		f.matches[m.ID] = m
 		f.mu.Unlock()
 		f.m.claims.WithLabelValues("won").Inc()
@@ -246,9 +253,9 @@ func (f *Fleet) Claim(ctx context.Context, m server.FleetMatch) (server.FleetMat
 		// It expired between the create and the read: the caller may try
 		// again.
 		return server.FleetMatch{}, fmt.Errorf("fleet: claim match %s: contended, try again", m.ID)
-	case host.Node == f.self.ID:
-		// Our own entry, left by an earlier run of this node that died:
-		// nothing runs it any more, so take it over.
+	case host.Node == f.self.ID && mine:
+		// Our own entry: a match another node placed here, or one left by
+		// an earlier run of this node that died. Take it over.
 		e, err := f.dir.Get(ctx, matchPrefix+m.ID)
 		if err != nil {
 			return server.FleetMatch{}, fmt.Errorf("fleet: claim match %s: %w", m.ID, err)

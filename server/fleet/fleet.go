@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/skirmishgg/skirmish/protocol"
 	"github.com/skirmishgg/skirmish/server"
 )
 
@@ -157,13 +158,9 @@ func (o *Options) defaults() error {
 	if !ValidNodeID(o.NodeID) {
 		return fmt.Errorf("fleet: node id %q: want letters, digits, '-' and '_', at most 64", o.NodeID)
 	}
-	if o.NodeURL == "" {
-		return errors.New("fleet: no node URL")
-	}
-	// The URL travels in a WebSocket close reason (the redirect), which
-	// holds 123 bytes, next to a match id.
-	if len(o.NodeURL) > MaxNodeURLLen {
-		return fmt.Errorf("fleet: node URL longer than %d bytes", MaxNodeURLLen)
+	// The URL travels in redirects, which bound it.
+	if err := protocol.CheckRedirectURL(o.NodeURL); err != nil {
+		return fmt.Errorf("fleet: node URL: %w", err)
 	}
 	if o.Replicas == 0 {
 		o.Replicas = 1
@@ -188,10 +185,6 @@ func (o *Options) defaults() error {
 	}
 	return nil
 }
-
-// MaxNodeURLLen caps a node's URL so that a redirect (URL and match id)
-// fits in a WebSocket close reason.
-const MaxNodeURLLen = 88
 
 func (f *Fleet) connect(ctx context.Context) error {
 	opts := []nats.Option{

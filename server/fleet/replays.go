@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/skirmishgg/skirmish/replay"
 	"github.com/skirmishgg/skirmish/server"
 )
 
@@ -146,6 +147,23 @@ func (f *Fleet) upload(ctx context.Context, u upload) error {
 	defer file.Close()
 	if st, err := file.Stat(); err == nil {
 		u.info.Size = st.Size()
+	}
+	// The listing's fields come from the file itself, as the local
+	// listing reads them; a file that does not open as a replay is
+	// stored all the same (its bytes are the record), listed bare.
+	if rd, err := replay.Open(u.path); err == nil {
+		info := rd.Info()
+		rd.Close()
+		u.info.Ticks, u.info.DurationS, u.info.Recovered = info.Ticks, info.Duration.Seconds(), info.Recovered
+		u.info.Players = u.info.Players[:0]
+		for _, p := range info.Players {
+			u.info.Players = append(u.info.Players, p.Name)
+		}
+	} else {
+		f.log.Warn("stored replay does not open", "replay", u.info.ID, "err", err)
+	}
+	if u.info.Players == nil {
+		u.info.Players = []string{}
 	}
 	meta, err := json.Marshal(u.info)
 	if err != nil {
