@@ -197,6 +197,12 @@ func (f *Fleet) connect(ctx context.Context) error {
 			f.m.outages.Inc()
 			f.log.Warn("NATS connection lost; matches go on, the directory catches up on return", "err", err)
 		}),
+		// Asynchronous errors (a watcher's consumer gone while its server
+		// restarts, say) are handled by starting the watch again; they
+		// are worth a debug line, not the default handler's stderr.
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			f.log.Debug("NATS", "err", err)
+		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			f.m.connected.Set(1)
 			f.log.Info("NATS connection back", "server", nc.ConnectedUrlRedacted())
