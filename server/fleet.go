@@ -60,6 +60,10 @@ type Fleet interface {
 // ErrClaimed is Fleet.Claim's answer when another node hosts the match.
 var ErrClaimed = errors.New("server: match hosted by another node")
 
+// ErrNotStored is Fleet.OpenReplay's answer for a replay the fleet's store
+// does not hold.
+var ErrNotStored = errors.New("server: no such replay in the fleet's store")
+
 // FleetNode is a node's entry in the fleet's directory.
 type FleetNode struct {
 	ID         string    `json:"id"`

@@ -1,9 +1,12 @@
 package server
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/skirmishgg/skirmish/replay"
 )
 
 // remoteMode is how the API answers for a match that another node of the
@@ -92,4 +95,55 @@ func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, out)
+}
+
+// withFleetReplays adds to this node's replays (out) those of the fleet's
+// store that it does not have, each naming the node that recorded it.
+func (s *Server) withFleetReplays(out []replayJSON) []replayJSON {
+	f := s.opts.Fleet
+	if f == nil {
+		return out
+	}
+	self := f.Self().ID
+	have := make(map[string]bool, len(out))
+	for i := range out {
+		have[out[i].ID] = true
+		out[i].Node = self
+	}
+	for _, r := range f.Replays() {
+		if !have[r.ID] {
+			out = append(out, replayJSON{ID: r.ID, Match: r.Match, Map: r.Map, Players: r.Players, Started: r.Started,
+				DurationS: r.DurationS, Ticks: r.Ticks, Size: r.Size, Recovered: r.Recovered, Node: r.Node})
+		}
+	}
+	return out
+}
+
+// serveFleetReplay answers GET /api/replays/{id} for a replay recorded on
+// another node, from the fleet's store, with ranges and an ETag made of
+// its digest (the bytes never change).
+func (s *Server) serveFleetReplay(w http.ResponseWriter, r *http.Request, id string) {
+	f, err := s.opts.Fleet.OpenReplay(r.Context(), id)
+	switch {
+	case errors.Is(err, ErrNotStored):
+		http.Error(w, "no such replay", http.StatusNotFound)
+		return
+	case err != nil:
+		s.opts.Logger.Warn("fleet replay", "replay", id, "err", err)
+		http.Error(w, "the fleet's replay store did not answer", http.StatusBadGateway)
+		return
+	}
+	defer f.Close()
+	if rg := r.Header.Get("Range"); rg != "" {
+		if merged, ok := coalesceRanges(rg, f.Info().Size); ok {
+			r.Header.Set("Range", merged)
+		} else {
+			r.Header.Del("Range")
+		}
+	}
+	w.Header().Set("ETag", `"`+f.Info().Digest+`"`)
+	w.Header().Set("Content-Type", replayContentType)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+id+replay.Extension+`"`)
+	w.Header().Set("X-Skirmish-Node", f.Info().Node)
+	http.ServeContent(w, r, id+replay.Extension, f.ModTime(), f)
 }

@@ -1,6 +1,7 @@
 package fleet_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,8 +20,10 @@ import (
 	"github.com/coder/websocket"
 	"github.com/skirmishgg/skirmish/client/session"
 	"github.com/skirmishgg/skirmish/protocol"
+	"github.com/skirmishgg/skirmish/replay"
 	"github.com/skirmishgg/skirmish/server"
 	"github.com/skirmishgg/skirmish/server/fleet"
+	"github.com/skirmishgg/skirmish/sim"
 )
 
 // node is one skirmishd of a fleet, in the test's process: a real server
@@ -446,4 +449,70 @@ func TestNATSOutageUnderLoad(t *testing.T) {
 	}
 	a.stop(t) // while the new NATS server still runs, for the uploads
 	b.stop(t)
+}
+
+// TestReplaysFromAnyNode: a replay recorded on one node is listed and
+// served, ranges and all, by another once its match has ended.
+func TestReplaysFromAnyNode(t *testing.T) {
+	nats := startNATS(t, "127.0.0.1:0", "")
+	a, b := startNode(t, nats.ClientURL(), "a", server.Options{}), startNode(t, nats.ClientURL(), "b", server.Options{})
+	s := dial(t, b.ws, "ada", "on-b")
+	toTick(t, s, s.Welcome().Tick+2)
+	for _, p := range s.World().Map.Spawns() { // play, so that the replay is kept
+		if _, err := s.Send(context.Background(), sim.Input{Action: sim.SpawnAt, X: p.X, Y: p.Y}); err != nil {
+			t.Fatal(err)
+		}
+		break
+	}
+	toTick(t, s, s.World().Tick+90)
+	b.stop(t) // ends the match and uploads its replay before leaving
+
+	type listed struct {
+		ID, Node string
+		Size     int64
+	}
+	var page struct{ Replays []listed }
+	within(t, 5*time.Second, "a lists b's replay", func() bool {
+		resp, err := http.Get(a.http + "/api/replays")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		json.NewDecoder(resp.Body).Decode(&page)
+		return len(page.Replays) == 1
+	})
+	r := page.Replays[0]
+	if r.Node != "b" || !strings.HasPrefix(r.ID, "on-b-") {
+		t.Fatalf("a lists %+v", r)
+	}
+	resp, err := http.Get(a.http + "/api/replays/" + r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || int64(len(data)) != r.Size || resp.Header.Get("ETag") == "" {
+		t.Fatalf("GET from a: %d, %d bytes of %d, ETag %q", resp.StatusCode, len(data), r.Size, resp.Header.Get("ETag"))
+	}
+	rd, err := replay.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rd.Verify(nil); err != nil {
+		t.Errorf("the copy served by a: %v", err)
+	}
+	req, _ := http.NewRequest("GET", a.http+"/api/replays/"+r.ID, nil)
+	req.Header.Set("Range", "bytes=8-15")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(part, data[8:16]) {
+		t.Errorf("range 8-15: %d %q", resp.StatusCode, part)
+	}
+	if resp, err := http.Get(a.http + "/api/replays/nope-20261205-000000-abcd"); err != nil || resp.StatusCode != 404 {
+		t.Errorf("an unknown replay: %v %v", resp.StatusCode, err)
+	}
 }

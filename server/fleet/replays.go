@@ -245,7 +245,7 @@ func (f *Fleet) Replays() []server.FleetReplay {
 }
 
 // ErrNoReplay is OpenReplay's answer for an id the store does not hold.
-var ErrNoReplay = errors.New("fleet: no such replay")
+var ErrNoReplay = server.ErrNotStored
 
 // OpenReplay opens stored replay id, fetching it into the cache first if
 // need be.
