@@ -100,7 +100,7 @@ type FleetReplay struct {
 	ID        string    `json:"id"`
 	Match     string    `json:"match"`
 	Map       string    `json:"map"`
-	Players   []string  `json:"players"`
+	Players   []string  `json:"player_names"`
 	Started   time.Time `json:"started"`
 	DurationS float64   `json:"duration_s"`
 	Ticks     uint32    `json:"ticks"`

@@ -40,7 +40,7 @@ type node struct {
 
 var quiet = slog.New(slog.DiscardHandler)
 
-func startNATS(t *testing.T, listen, store string) *fleet.Node {
+func startNATS(t testing.TB, listen, store string) *fleet.Node {
 	t.Helper()
 	if store == "" {
 		store = t.TempDir()
@@ -53,7 +53,7 @@ func startNATS(t *testing.T, listen, store string) *fleet.Node {
 	return n
 }
 
-func startNode(t *testing.T, natsURL, id string, o server.Options) *node {
+func startNode(t testing.TB, natsURL, id string, o server.Options) *node {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -80,7 +80,7 @@ func startNode(t *testing.T, natsURL, id string, o server.Options) *node {
 }
 
 // stop shuts the node down as SIGTERM does: the server, then the fleet.
-func (n *node) stop(t *testing.T) {
+func (n *node) stop(t testing.TB) {
 	n.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
