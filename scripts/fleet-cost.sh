@@ -36,8 +36,8 @@ waitlog() {
 }
 limits=(-max-matches-per-ip 0 -max-conns-per-ip 0 -max-conns 0 -log-level warn)
 
-# The NATS server: an idle skirmishd that runs the embedded node.
-"$tmp/skirmishd" -addr 127.0.0.1:0 -replay-dir "$tmp/nats-host" -node-id natshost -nats-listen 127.0.0.1:0 \
+# The NATS server: skirmishd -nats-only, in a process of its own.
+"$tmp/skirmishd" -nats-only -replay-dir "$tmp/nats-host" -nats-listen 127.0.0.1:0 \
 	-log-level info >/dev/null 2>"$tmp/nats.log" &
 pids+=($!)
 nats=$(waitlog "$tmp/nats.log" 'nats://127\.0\.0\.1:[0-9]+')

@@ -24,6 +24,7 @@ type fleetFlags struct {
 	routes                string
 	replicas              int
 	nodeID, nodeURL       string
+	natsOnly              bool
 }
 
 func (f *fleetFlags) register(fs *flag.FlagSet) {
@@ -36,6 +37,7 @@ func (f *fleetFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.replicas, "nats-replicas", 1, "copies JetStream keeps of the fleet's directory and replays, up to the cluster's size")
 	fs.StringVar(&f.nodeID, "node-id", "", "this node's name in the fleet (default: hostname-port)")
 	fs.StringVar(&f.nodeURL, "node-url", "", "the WebSocket URL clients reach this node at (default: from -addr)")
+	fs.BoolVar(&f.natsOnly, "nats-only", false, "run only the embedded NATS JetStream node (-nats-listen), hosting no matches: a fleet's NATS server from this binary")
 }
 
 func (f *fleetFlags) enabled() bool { return f.nats != "" || f.listen != "" }
@@ -51,6 +53,8 @@ func (f *fleetFlags) check() error {
 		return errors.New("-nats-routes and -nats-cluster-listen go together")
 	case f.listen == "" && f.routes != "":
 		return errors.New("-nats-routes needs -nats-listen")
+	case f.natsOnly && f.listen == "":
+		return errors.New("-nats-only needs -nats-listen")
 	}
 	return nil
 }
@@ -154,5 +158,31 @@ func closeFleet(fl *fleet.Fleet, node *fleet.Node, log *slog.Logger) error {
 		return err
 	}
 	log.Info("left the fleet")
+	return nil
+}
+
+// runNATSOnly runs the embedded node alone until SIGINT or SIGTERM: a
+// fleet's NATS server, from the skirmishd binary.
+func (f *fleetFlags) runNATSOnly(storeDir string, log *slog.Logger, stop <-chan os.Signal) error {
+	var routes []string
+	if f.routes != "" {
+		routes = strings.Split(f.routes, ",")
+	}
+	name := f.nodeID
+	if name == "" {
+		host, _ := os.Hostname()
+		name = sanitizeID(host) + "-nats"
+	}
+	node, err := fleet.StartNode(fleet.NodeOptions{
+		Name: name, Listen: f.listen, StoreDir: storeDir,
+		ClusterListen: f.clusterListen, Routes: routes, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	log.Info("embedded NATS node listening", "url", node.ClientURL(), "store", storeDir)
+	s := <-stop
+	log.Info("shutting down", "signal", s.String())
+	node.Shutdown()
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -122,6 +123,11 @@ func run(args []string) error {
 		defer pprof.StopCPUProfile()
 	}
 
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	if ff.natsOnly {
+		return ff.runNATSOnly(filepath.Join(o.ReplayDir, "nats"), o.Logger, sig)
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -160,8 +166,6 @@ func run(args []string) error {
 	}
 	o.Logger.Info("skirmishd listening", "url", scheme+"://"+ln.Addr().String()+"/ws", "replays", o.ReplayDir)
 
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	select {
 	case err := <-serveErr:
 		return err
