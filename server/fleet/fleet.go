@@ -138,15 +138,17 @@ func Join(ctx context.Context, o Options) (*Fleet, error) {
 	f.ctx, f.cancel = context.WithCancel(context.Background())
 	// The directory and the replay list are watched from the start, so
 	// that the first hello already sees the fleet.
-	loaded := make(chan struct{})
+	dirLoaded, replaysLoaded := make(chan struct{}), make(chan struct{})
 	f.wg.Add(2)
-	go func() { defer f.wg.Done(); f.watchDirectory(f.ctx, loaded) }()
-	go func() { defer f.wg.Done(); f.watchReplays(f.ctx) }()
-	select {
-	case <-loaded:
-	case <-ctx.Done():
-		f.abort()
-		return nil, fmt.Errorf("fleet: loading the directory: %w", ctx.Err())
+	go func() { defer f.wg.Done(); f.watchDirectory(f.ctx, dirLoaded) }()
+	go func() { defer f.wg.Done(); f.watchReplays(f.ctx, replaysLoaded) }()
+	for _, loaded := range []chan struct{}{dirLoaded, replaysLoaded} {
+		select {
+		case <-loaded:
+		case <-ctx.Done():
+			f.abort()
+			return nil, fmt.Errorf("fleet: loading the directory and the replay list: %w", ctx.Err())
+		}
 	}
 	return f, nil
 }

@@ -185,8 +185,12 @@ func (f *Fleet) upload(ctx context.Context, u upload) error {
 }
 
 // watchReplays keeps the local list of the store's replays, in rounds
-// like the directory's.
-func (f *Fleet) watchReplays(ctx context.Context) {
+// like the directory's. loaded is closed once the first round's list is
+// in.
+func (f *Fleet) watchReplays(ctx context.Context, loaded chan struct{}) {
+	var once sync.Once
+	done := func() { once.Do(func() { close(loaded) }) }
+	defer done()
 	f.rounds(ctx, f.objResync, func(ctx context.Context) {
 		w, err := f.obj.Watch(ctx)
 		if err != nil {
@@ -201,6 +205,7 @@ func (f *Fleet) watchReplays(ctx context.Context) {
 				f.mu.Lock()
 				f.replays, initial = fresh, false
 				f.mu.Unlock()
+				done()
 			case initial:
 				f.applyReplay(info, fresh)
 			default:
