@@ -19,9 +19,10 @@ import (
 
 // Match states, as the HTTP API reports them.
 const (
-	stateRunning = "running"
-	stateEnding  = "ending"
-	stateEnded   = "ended"
+	stateStarting = "starting" // placed on a node of the fleet, which creates it when its first client arrives
+	stateRunning  = "running"
+	stateEnding   = "ending"
+	stateEnded    = "ended"
 )
 
 // match is one game. Its goroutine (run) owns the world, the players and
@@ -486,6 +487,14 @@ func (m *match) end(reason string) {
 	}
 	m.state.Store(stateEnded)
 	m.srv.removeMatch(m)
+	if f := m.srv.opts.Fleet; f != nil {
+		f.Release(m.id)
+		if !m.unplayed {
+			f.StoreReplay(m.srv.replayPath(m.replayID), FleetReplay{
+				ID: m.replayID, Match: m.id, Map: m.mapName, Started: m.start.UTC(),
+			})
+		}
+	}
 	m.log.Info("match ended", "reason", reason, "ticks", m.world.Tick, "replay_kept", !m.unplayed)
 }
 

@@ -23,6 +23,7 @@ type metrics struct {
 	resyncs      prometheus.Counter
 	desyncCloses prometheus.Counter
 	replayBehind prometheus.Counter
+	redirects    *prometheus.CounterVec
 	replayErrors prometheus.Counter
 	// replaysRemoved counts the replays the retention removed.
 	replaysRemoved prometheus.Counter
@@ -60,6 +61,9 @@ func newMetrics() *metrics {
 		desyncCloses: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "skirmish_desync_closes_total", Help: "Clients closed with 4005 because their hash still differed after the most resyncs allowed.",
 		}),
+		redirects: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "skirmish_redirects_total", Help: "Hellos sent to another node of the fleet, by why: match (hosted there), resume, fullest (joining any match), placement (a new match on a less-loaded node), claim (another node won the id).",
+		}, []string{"why"}),
 		replayBehind: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "skirmish_replay_writer_behind_total", Help: "Times a replay writer's queue was full when a chunk was sealed.",
 		}),
@@ -81,7 +85,7 @@ func newMetrics() *metrics {
 
 func (m *metrics) register() {
 	m.reg.MustRegister(m.tickSeconds, m.tickOverruns, m.matches, m.sessions, m.accepted, m.rejected,
-		m.bytesIn, m.bytesOut, m.slowKicks, m.desyncs, m.resyncs, m.desyncCloses, m.replayBehind, m.replayErrors,
+		m.bytesIn, m.bytesOut, m.slowKicks, m.desyncs, m.resyncs, m.desyncCloses, m.replayBehind, m.replayErrors, m.redirects,
 		m.matchesRefused, m.conns, m.connsRefused, m.replaysRemoved,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }

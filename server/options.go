@@ -129,6 +129,12 @@ type Options struct {
 	// Maps returns the source text of a map by name. Default: the embedded
 	// maps of package assets.
 	Maps func(name string) ([]byte, error)
+
+	// Fleet joins the server to a fleet of nodes (package server/fleet:
+	// NATS JetStream): matches are listed in the fleet's directory, hellos
+	// for matches on other nodes are redirected there, finished replays
+	// are stored for every node. Nil: a standalone server.
+	Fleet Fleet
 }
 
 // withDefaults returns o with every zero field set to its default, or an

@@ -44,7 +44,7 @@ func validReplayID(s string) bool { return replayIDPattern.MatchString(s) }
 // as it is sealed, byte for byte as on disk. A spectator reads it with
 // replay.NewStreamReader.
 func (s *Server) live(w http.ResponseWriter, r *http.Request) {
-	m := s.lookup(w, r)
+	m := s.lookup(w, r, redirect)
 	if m == nil {
 		return
 	}
@@ -102,12 +102,13 @@ type replayJSON struct {
 	ID        string    `json:"id"`
 	Match     string    `json:"match"`
 	Map       string    `json:"map"`
-	Players   []string  `json:"players"`
+	Players   []string  `json:"player_names"`
 	Started   time.Time `json:"started"`
 	DurationS float64   `json:"duration_s"`
 	Ticks     uint32    `json:"ticks"`
 	Size      int64     `json:"size"`
 	Recovered bool      `json:"recovered"`
+	Node      string    `json:"node,omitempty"` // in a fleet: the node that recorded it
 }
 
 // replaysJSON is GET /api/replays' answer: a page of the finished replays,
@@ -165,6 +166,7 @@ func (s *Server) listReplays(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.replays.prune(entries)
+	out = s.withFleetReplays(out)
 	slices.SortFunc(out, func(a, b replayJSON) int {
 		return cmp.Or(b.Started.Compare(a.Started), strings.Compare(a.ID, b.ID))
 	})
@@ -258,6 +260,9 @@ func (s *Server) getReplay(w http.ResponseWriter, r *http.Request) {
 	}
 	f, st, err := s.dir.OpenFile(id)
 	switch {
+	case errors.Is(err, fs.ErrNotExist) && s.opts.Fleet != nil:
+		s.serveFleetReplay(w, r, id)
+		return
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, replay.ErrNotRegular):
 		http.Error(w, "no such replay", http.StatusNotFound)
 		return

@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -23,6 +24,7 @@ import (
 	"github.com/skirmishgg/skirmish/assets"
 	"github.com/skirmishgg/skirmish/cmd/internal/datadir"
 	"github.com/skirmishgg/skirmish/server"
+	"github.com/skirmishgg/skirmish/server/fleet"
 )
 
 func main() {
@@ -67,7 +69,12 @@ func run(args []string) error {
 	tlsCert := fs.String("tls-cert", "", "TLS certificate file (serve wss:// and https://)")
 	tlsKey := fs.String("tls-key", "", "TLS key file")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (for load tests)")
+	var ff fleetFlags
+	ff.register(fs)
 	if err := parseWithEnv(fs, args); err != nil {
+		return err
+	}
+	if err := ff.check(); err != nil {
 		return err
 	}
 	if o.ReplayDir == "" {
@@ -116,12 +123,33 @@ func run(args []string) error {
 		defer pprof.StopCPUProfile()
 	}
 
-	srv, err := server.New(o)
-	if err != nil {
-		return err
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	if ff.natsOnly {
+		return ff.runNATSOnly(filepath.Join(o.ReplayDir, "nats"), o.Logger, sig)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
+		return err
+	}
+	var fl *fleet.Fleet
+	var node *fleet.Node
+	if ff.enabled() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		fl, node, err = ff.join(ctx, ln, *tlsCert != "", o.ReplayDir, o.Logger)
+		cancel()
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		o.Fleet = fl
+	}
+	srv, err := server.New(o)
+	if err != nil {
+		ln.Close()
+		if fl != nil {
+			closeFleet(fl, node, o.Logger)
+		}
 		return err
 	}
 	scheme := "ws"
@@ -138,8 +166,6 @@ func run(args []string) error {
 	}
 	o.Logger.Info("skirmishd listening", "url", scheme+"://"+ln.Addr().String()+"/ws", "replays", o.ReplayDir)
 
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	select {
 	case err := <-serveErr:
 		return err
@@ -149,6 +175,13 @@ func run(args []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err = srv.Shutdown(ctx) // the matches and their WebSockets, then HTTP
+	if fl != nil {
+		// Every replay is uploaded and this node's entries removed before
+		// the process exits.
+		if ferr := closeFleet(fl, node, o.Logger); err == nil {
+			err = ferr
+		}
+	}
 	if err == nil {
 		o.Logger.Info("shut down cleanly")
 	}

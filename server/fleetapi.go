@@ -1,0 +1,149 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/skirmishgg/skirmish/replay"
+)
+
+// remoteMode is how the API answers for a match that another node of the
+// fleet hosts.
+type remoteMode int
+
+const (
+	// forward asks the hosting node and passes its answer on: for short
+	// answers, so that any node answers for the whole fleet.
+	forward remoteMode = iota
+	// redirect sends the client there (307): for streams, which should
+	// not flow through two nodes.
+	redirect
+)
+
+// forwardClient asks other nodes of the fleet. Its timeout bounds what a
+// slow node can cost an API client of this one.
+var forwardClient = &http.Client{Timeout: 5 * time.Second}
+
+// elsewhere answers a request for match id if another node of the fleet
+// hosts it, and reports whether it did.
+func (s *Server) elsewhere(w http.ResponseWriter, r *http.Request, id string, mode remoteMode) bool {
+	f := s.opts.Fleet
+	if f == nil {
+		return false
+	}
+	m, ok, err := f.Match(r.Context(), id)
+	if err != nil || !ok || m.Node == f.Self().ID {
+		return false
+	}
+	target := httpBase(m.URL) + r.URL.RequestURI()
+	if mode == redirect {
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, target, http.StatusTemporaryRedirect)
+		return true
+	}
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, target, nil)
+	if err != nil {
+		http.Error(w, "cannot ask node "+m.Node, http.StatusBadGateway)
+		return true
+	}
+	if a := r.Header.Get("Authorization"); a != "" {
+		req.Header.Set("Authorization", a) // admin requests: the fleet shares its token
+	}
+	resp, err := forwardClient.Do(req)
+	if err != nil {
+		http.Error(w, "node "+m.Node+" did not answer", http.StatusBadGateway)
+		return true
+	}
+	defer resp.Body.Close()
+	for _, h := range []string{"Content-Type", "WWW-Authenticate"} {
+		if v := resp.Header.Get(h); v != "" {
+			w.Header().Set(h, v)
+		}
+	}
+	w.Header().Set("X-Skirmish-Node", m.Node)
+	w.WriteHeader(resp.StatusCode)
+	io.Copy(w, io.LimitReader(resp.Body, maxForwarded))
+	return true
+}
+
+// maxForwarded caps a forwarded answer: a match with its roster is a few
+// KiB.
+const maxForwarded = 1 << 20
+
+// nodesJSON is GET /api/nodes's answer.
+type nodesJSON struct {
+	Self  string      `json:"self"`
+	Nodes []FleetNode `json:"nodes"`
+}
+
+// listNodes answers GET /api/nodes: the fleet's live nodes and their
+// load. A standalone server is not in a fleet: 404.
+func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) {
+	f := s.opts.Fleet
+	if f == nil {
+		http.Error(w, "this server is not part of a fleet", http.StatusNotFound)
+		return
+	}
+	self := s.fleetReport().Node // fresher than its directory entry
+	self.Draining = s.shuttingDown.Load()
+	out := nodesJSON{Self: self.ID, Nodes: []FleetNode{self}}
+	for _, n := range f.Nodes() {
+		if n.ID != self.ID {
+			out.Nodes = append(out.Nodes, n)
+		}
+	}
+	writeJSON(w, out)
+}
+
+// withFleetReplays adds to this node's replays (out) those of the fleet's
+// store that it does not have, each naming the node that recorded it.
+func (s *Server) withFleetReplays(out []replayJSON) []replayJSON {
+	f := s.opts.Fleet
+	if f == nil {
+		return out
+	}
+	self := f.Self().ID
+	have := make(map[string]bool, len(out))
+	for i := range out {
+		have[out[i].ID] = true
+		out[i].Node = self
+	}
+	for _, r := range f.Replays() {
+		if !have[r.ID] {
+			out = append(out, replayJSON{ID: r.ID, Match: r.Match, Map: r.Map, Players: r.Players, Started: r.Started,
+				DurationS: r.DurationS, Ticks: r.Ticks, Size: r.Size, Recovered: r.Recovered, Node: r.Node})
+		}
+	}
+	return out
+}
+
+// serveFleetReplay answers GET /api/replays/{id} for a replay recorded on
+// another node, from the fleet's store, with ranges and an ETag made of
+// its digest (the bytes never change).
+func (s *Server) serveFleetReplay(w http.ResponseWriter, r *http.Request, id string) {
+	f, err := s.opts.Fleet.OpenReplay(r.Context(), id)
+	switch {
+	case errors.Is(err, ErrNotStored):
+		http.Error(w, "no such replay", http.StatusNotFound)
+		return
+	case err != nil:
+		s.opts.Logger.Warn("fleet replay", "replay", id, "err", err)
+		http.Error(w, "the fleet's replay store did not answer", http.StatusBadGateway)
+		return
+	}
+	defer f.Close()
+	if rg := r.Header.Get("Range"); rg != "" {
+		if merged, ok := coalesceRanges(rg, f.Info().Size); ok {
+			r.Header.Set("Range", merged)
+		} else {
+			r.Header.Del("Range")
+		}
+	}
+	w.Header().Set("ETag", `"`+f.Info().Digest+`"`)
+	w.Header().Set("Content-Type", replayContentType)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+id+replay.Extension+`"`)
+	w.Header().Set("X-Skirmish-Node", f.Info().Node)
+	http.ServeContent(w, r, id+replay.Extension, f.ModTime(), f)
+}
