@@ -34,10 +34,10 @@ type ChunkRef struct {
 // is being recorded, the record at the end may be half written. Tail is
 // not safe for concurrent use; Chunks' elements never change once listed.
 type Tail struct {
-	hdr     Header
-	raw     []byte
-	seq     sequence
-	chunks  []ChunkRef
+	hdr    Header
+	raw    []byte
+	seq    sequence
+	chunks []ChunkRef
 	footer int64 // the footer record's offset; 0 until the footer and trailer are complete
 	fend   int64 // where the trailer ends
 }
