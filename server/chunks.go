@@ -113,6 +113,11 @@ func (s *Server) chunkPiece(ctx context.Context, id string, p piece) ([]byte, er
 
 // localIndex is chunkIndex for a replay of this node's directory.
 func (s *Server) localIndex(id string, from int) (chunkIndexJSON, error) {
+	// Whether the match runs is asked before the file is read: a match
+	// ends by writing its footer, then leaving the list of running
+	// matches, so a file read after a match was seen running holds the
+	// footer if the match has ended since.
+	running := s.replayRunning(id)
 	f, v, err := s.openLocal(id)
 	if err != nil {
 		return chunkIndexJSON{}, err
@@ -123,7 +128,7 @@ func (s *Server) localIndex(id string, from int) (chunkIndexJSON, error) {
 	switch {
 	case v.footerSize > 0:
 		ix.State = projection.StateEnded
-	case !s.replayRunning(id):
+	case !running:
 		ix.State = projection.StateRecovered
 	}
 	if n := len(v.chunks); n > 0 {

@@ -284,11 +284,12 @@ func (l *Live) run(ctx context.Context, ix liveIndex) {
 			err = l.catchUp(ctx, ix)
 		}
 		over := false
+		var footErr error
 		if err == nil && ix.State != "running" && l.Status().Chunks == ix.Count {
 			// The recording is over: with its footer, the file is
 			// complete; without (a crash), what is sealed is all there is.
 			if ix.State == "ended" {
-				err = l.finish(ctx)
+				footErr, err = l.finish(ctx)
 			}
 			over = err == nil
 		}
@@ -297,7 +298,7 @@ func (l *Live) run(ctx context.Context, ix liveIndex) {
 		}
 		l.report(err)
 		if over {
-			l.setDone(nil)
+			l.setDone(footErr)
 			return
 		}
 		if fatal(err) {
@@ -412,23 +413,25 @@ func (l *Live) grow(want int) error {
 
 // finish fetches the footer of an ended match: the recording in memory is
 // then its replay file, which is read again, its index and players from
-// the footer.
-func (l *Live) finish(ctx context.Context) error {
+// the footer. It returns err when the footer could not be fetched (the
+// next round asks again), and footErr when it came but does not read: the
+// chunks, which all came, are then what there is.
+func (l *Live) finish(ctx context.Context) (footErr, err error) {
 	b, err := l.get(ctx, "footer", replay.MaxFooterLen+64)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := l.buf.append(b, l.o.MaxBytes); err != nil {
-		return err
+		return err, nil
 	}
 	r, err := replay.NewReader(&l.buf, l.buf.size())
 	if err != nil {
-		return fmt.Errorf("viewer: live: %s: %w", l.pieceURL("footer"), err)
+		return fmt.Errorf("viewer: live: %s: %w", l.pieceURL("footer"), err), nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.r = r
-	return nil
+	return nil, nil
 }
 
 // Reader returns a Reader of everything received so far. It is replaced

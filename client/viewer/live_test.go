@@ -343,6 +343,27 @@ func TestLiveCrashed(t *testing.T) {
 	}
 }
 
+// TestLiveBadFooter: the match ends but its footer does not read: the
+// viewer is done with every chunk, and says why it has no footer.
+func TestLiveBadFooter(t *testing.T) {
+	t.Parallel()
+	b := synthBytes(t, 2, 5*time.Second, 15, replay.Options{})
+	cs := newChunkServer(t, b, 100, 0)
+	cs.footer = bytes.Clone(cs.footer)
+	cs.footer[20] ^= 1
+	hs := httptest.NewServer(cs)
+	defer hs.Close()
+	l, err := DialLive(context.Background(), hs.URL+"/api/matches/m", LiveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	st := waitDone(t, l, 10*time.Second)
+	if !errors.Is(st.Err, replay.ErrCorrupt) || st.Chunks != len(cs.chunks) || l.Reader().Info().Chunks != len(cs.chunks) {
+		t.Errorf("status %+v, %d chunks read", st, l.Reader().Info().Chunks)
+	}
+}
+
 // TestLiveCorruptChunk: a chunk that is not what the index says (its CRC
 // fails) stops the viewer with the error, keeping what came before.
 func TestLiveCorruptChunk(t *testing.T) {
