@@ -288,13 +288,10 @@ func TestLiveGone(t *testing.T) {
 	t.Parallel()
 	b := synthBytes(t, 2, 6*time.Second, 12, replay.Options{})
 	cs := newChunkServer(t, b, 3, time.Hour)
-	polled := false
+	var polled atomic.Bool
 	cs.fail = func(path string, sealed int) int {
-		if path == "/api/replays/m-1/chunks" {
-			if polled {
-				return http.StatusNotFound
-			}
-			polled = true
+		if path == "/api/replays/m-1/chunks" && polled.Swap(true) {
+			return http.StatusNotFound
 		}
 		return 0
 	}
