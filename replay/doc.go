@@ -34,7 +34,10 @@
 // the header first, with NewStreamReader. Sealed chunks are immutable, so
 // those bytes can be cached anywhere. To seek in what has arrived so far,
 // keep the bytes and Grow a Reader over them as chunks come (only the new
-// ones are read); Cursor.Rebase moves a cursor onto the grown Reader.
+// ones are read); Cursor.Rebase moves a cursor onto the grown Reader. A Tail
+// indexes the sealed chunks of a file being written without decoding them,
+// and ReadChunk and ReadFooter read a piece it has found, so that a server
+// can serve each chunk at a URL of its own.
 //
 // Untrusted input: every length and count is checked against a cap
 // (MaxHeaderLen, MaxChunkLen, MaxRawLen, MaxTickEvents, MaxChunkEvents, ...)

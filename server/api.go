@@ -34,6 +34,7 @@ func (s *Server) routes() {
 	mux.HandleFunc("POST /api/admin/matches/{id}/end", s.admin(s.endMatch))
 	mux.HandleFunc("POST /api/admin/matches/{id}/kick/{player}", s.admin(s.kickPlayer))
 	s.readModelRoutes(mux)
+	s.chunkRoutes(mux)
 	s.mux = mux
 }
 

@@ -24,6 +24,8 @@
 // match loop; /readyz also says whether replays can be written (disk.go).
 // The replay directory is read only through a replay.Dir (regular files, no
 // link followed): the replay list, files and live streams (replays.go), the
-// read models (readmodels.go), and the retention that removes old replays
-// on its own goroutine (retention.go).
+// chunk URLs, which serve each sealed piece of a replay at an immutable URL
+// for HTTP caches (chunks.go: chunkIndex and chunkPiece decide where the
+// pieces come from), the read models (readmodels.go), and the retention
+// that removes old replays on its own goroutine (retention.go).
 package server

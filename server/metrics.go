@@ -28,6 +28,12 @@ type metrics struct {
 	// replaysRemoved counts the replays the retention removed.
 	replaysRemoved prometheus.Counter
 
+	// chunkRequests and chunkBytes count the chunk URLs' requests and
+	// the bytes of their answers, by kind (chunks.go): behind a cache,
+	// what the cache did not serve.
+	chunkRequests *prometheus.CounterVec
+	chunkBytes    *prometheus.CounterVec
+
 	matchesRefused *prometheus.CounterVec
 	conns          prometheus.Gauge
 	connsRefused   *prometheus.CounterVec
@@ -73,6 +79,12 @@ func newMetrics() *metrics {
 		replaysRemoved: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "skirmish_replays_removed_total", Help: "Replays removed by the retention (-replay-keep).",
 		}),
+		chunkRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "skirmish_http_chunk_requests_total", Help: "Requests to the chunk URLs, by kind: index, header, chunk, footer, redirect (a match's piece sent to its replay's URL).",
+		}, []string{"kind"}),
+		chunkBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "skirmish_http_chunk_bytes_total", Help: "Body bytes of the chunk URLs' answers, by kind.",
+		}, []string{"kind"}),
 		matchesRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "skirmish_matches_refused_total", Help: "Hellos that would have created a match past a limit, by limit.",
 		}, []string{"limit"}),
@@ -86,7 +98,7 @@ func newMetrics() *metrics {
 func (m *metrics) register() {
 	m.reg.MustRegister(m.tickSeconds, m.tickOverruns, m.matches, m.sessions, m.accepted, m.rejected,
 		m.bytesIn, m.bytesOut, m.slowKicks, m.desyncs, m.resyncs, m.desyncCloses, m.replayBehind, m.replayErrors, m.redirects,
-		m.matchesRefused, m.conns, m.connsRefused, m.replaysRemoved,
+		m.matchesRefused, m.conns, m.connsRefused, m.replaysRemoved, m.chunkRequests, m.chunkBytes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
 

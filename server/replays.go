@@ -42,8 +42,13 @@ func validReplayID(s string) bool { return replayIDPattern.MatchString(s) }
 
 // live streams the running match's replay file: the header, then each chunk
 // as it is sealed, byte for byte as on disk. A spectator reads it with
-// replay.NewStreamReader.
+// replay.NewStreamReader. ?from=N resumes a stream that broke off: the
+// header, then chunk N and those after it.
 func (s *Server) live(w http.ResponseWriter, r *http.Request) {
+	from, ok := intParam(w, r.URL.Query().Get("from"), "from", 0, 0, maxChunkNumber)
+	if !ok {
+		return
+	}
 	m := s.lookup(w, r, redirect)
 	if m == nil {
 		return
@@ -59,13 +64,14 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	defer f.Close()
 	w.Header().Set("Content-Type", replayContentType)
 	w.Header().Set("Cache-Control", "no-store")
-	if err := stream(w, r, f); err != nil && r.Context().Err() == nil {
+	if err := stream(w, r, f, from); err != nil && r.Context().Err() == nil {
 		s.opts.Logger.Warn("live stream", "match", m.id, "err", err)
 	}
 }
 
-// stream writes the header and then every sealed chunk until the footer.
-func stream(w http.ResponseWriter, r *http.Request, f *replay.Follower) error {
+// stream writes the header and then every sealed chunk from chunk from on
+// until the footer.
+func stream(w http.ResponseWriter, r *http.Request, f *replay.Follower, from int) error {
 	ctx := r.Context()
 	flusher, _ := w.(http.Flusher)
 	write := func(b []byte) error {
@@ -87,6 +93,9 @@ func stream(w http.ResponseWriter, r *http.Request, f *replay.Follower) error {
 		}
 		if err != nil {
 			return err
+		}
+		if c.Index < from {
+			continue
 		}
 		if err := write(c.Raw); err != nil {
 			return err

@@ -352,6 +352,7 @@ func (s *Server) removeReplay(id string) error {
 		return err
 	}
 	s.replays.forget(id)
+	s.tails.forget(id)
 	s.read.engine.Removed(id)
 	return nil
 }

@@ -34,6 +34,7 @@ type Server struct {
 
 	shuttingDown atomic.Bool
 	replays      replayIndex
+	tails        chunkTails  // the chunk URLs' indexes of replay files (chunks.go)
 	read         *readModels // leaderboard, summaries, heatmaps (readmodels.go)
 	disk         replayHealth
 	dir          *replay.Dir // every reader of the replay directory opens through it

@@ -476,7 +476,7 @@ func (g *watchScene) drawList(screen *ebiten.Image, f *viewer.Frame) {
 		g.text(screen, shorten(f.ListErr, 120), g.fonts.normal, x0, 130*s, colError, text.AlignStart, text.AlignStart)
 	case len(f.Entries) == 0:
 		g.text(screen, "no replays here yet: play a match (skirmish play), or watch a file or a URL:", g.fonts.normal, x0, 130*s, colTextDim, text.AlignStart, text.AlignStart)
-		g.text(screen, "skirmish watch FILE  ·  skirmish watch http://HOST:PORT/api/replays/ID  ·  skirmish watch -live http://HOST:PORT/api/matches/ID/live", g.fonts.small, x0, 160*s, colTextDim, text.AlignStart, text.AlignStart)
+		g.text(screen, "skirmish watch FILE  ·  skirmish watch http://HOST:PORT/api/replays/ID  ·  skirmish watch -live http://HOST:PORT/api/matches/ID", g.fonts.small, x0, 160*s, colTextDim, text.AlignStart, text.AlignStart)
 	}
 	for pass := range 2 {
 		for r := 0; r < rows && f.ListFirst+r < len(f.Entries); r++ {

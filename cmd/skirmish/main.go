@@ -4,7 +4,7 @@
 //	skirmish menu [-browse ws://HOST:PORT/ws] ...    the menu (on that server's browser page)
 //	skirmish play [-server ws://HOST:PORT/ws] [-name NAME] [-match ID] ...
 //	skirmish watch [FILE | http://HOST:PORT/api/replays/ID]
-//	skirmish watch -live http://HOST:PORT/api/matches/ID/live [-delay 3s]
+//	skirmish watch -live http://HOST:PORT/api/matches/ID [-delay 3s]
 //
 // The menu offers practice against bots, the server browser, the replays
 // and the settings. play goes straight into a match: with no -server, on a
@@ -74,7 +74,7 @@ commands:
   play    play a match: against practice bots on a server inside the
           client, or on a dedicated server with -server ws://HOST:PORT/ws
   watch   watch a replay (a file, or http://HOST:PORT/api/replays/ID), a
-          running match (-live http://HOST:PORT/api/matches/ID/live), or
+          running match (-live http://HOST:PORT/api/matches/ID), or
           with no argument choose from the local replays
 
 skirmish menu -h, skirmish play -h and skirmish watch -h list the flags.

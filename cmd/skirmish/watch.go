@@ -41,7 +41,7 @@ func watchCommand(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage: skirmish watch [flags] [FILE | http://HOST:PORT/api/replays/ID]
-       skirmish watch -live [flags] http://HOST:PORT/api/matches/ID/live
+       skirmish watch -live [flags] http://HOST:PORT/api/matches/ID
 
 With no argument, choose from the replays in the replay directory.
 Keys: Space play/pause, [ ] speed, , . step a tick, ← → 10 s, R reverse,
@@ -51,7 +51,7 @@ flags:
 `)
 		fs.PrintDefaults()
 	}
-	fs.BoolVar(&f.live, "live", false, "the argument is a running match's live stream: watch it -delay behind")
+	fs.BoolVar(&f.live, "live", false, "the argument is a running match's URL (…/api/matches/ID, or its /live): watch it -delay behind, its chunks fetched by URL (through any HTTP cache)")
 	fs.DurationVar(&f.delay, "delay", viewer.DefaultDelay, "how far behind a live match to watch it (at least a second: the server seals a chunk a second)")
 	fs.Int64Var(&f.seek, "seek", -1, "start at this tick (default: the start; a live match: its present less -delay)")
 	fs.StringVar(&f.camera, "camera", "overview", "camera to start with: overview, follow:ID, pov:ID (ID: a player id) or free")
@@ -93,9 +93,9 @@ flags:
 	case f.speed != 0 && (f.speed < viewer.Speeds[0] || f.speed > viewer.Speeds[len(viewer.Speeds)-1]):
 		return fmt.Errorf("-speed %g: want 0 (paused) or %g to %g", f.speed, viewer.Speeds[0], viewer.Speeds[len(viewer.Speeds)-1])
 	case f.live && name == "":
-		return errors.New("-live needs the match's live URL: http://HOST:PORT/api/matches/ID/live")
+		return errors.New("-live needs the match's URL: http://HOST:PORT/api/matches/ID")
 	case f.live && !viewer.IsURL(name):
-		return fmt.Errorf("-live %q: want an http URL: http://HOST:PORT/api/matches/ID/live", name)
+		return fmt.Errorf("-live %q: want an http URL: http://HOST:PORT/api/matches/ID", name)
 	case f.seek > math.MaxUint32:
 		return fmt.Errorf("-seek %d: not a tick", f.seek)
 	case f.delay < 0:
