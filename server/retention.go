@@ -352,6 +352,8 @@ func (s *Server) removeReplay(id string) error {
 		return err
 	}
 	s.replays.forget(id)
-	s.read.engine.Removed(id)
+	if s.read != nil {
+		s.read.engine.Removed(id)
+	}
 	return nil
 }
