@@ -142,4 +142,3 @@ func sealedPrefix(t *testing.T, node, mirror string) bool {
 	end := in.HeaderSize + in.ChunkBytes
 	return int64(len(got)) == end && bytes.Equal(got, file[:end])
 }
-
