@@ -24,6 +24,8 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -97,16 +99,44 @@ func run(args []string) error {
 		}
 		return false
 	}
+	// The mirror catches up over the stream first, and the read models
+	// then over its files in one pass, flat out: rebuilding history never
+	// waits on files that are still being written.
+	mctx, stopMirror := context.WithCancel(context.Background())
+	defer stopMirror()
+	var removed []string // before the engine runs; taken back as it starts
+	var removedMu sync.Mutex
+	var engine atomic.Pointer[projection.Engine]
+	mirror.OnRemoved = func(id string) {
+		if e := engine.Load(); e != nil {
+			e.Removed(id)
+			return
+		}
+		removedMu.Lock()
+		removed = append(removed, id)
+		removedMu.Unlock()
+	}
+	mirrorDone := make(chan error, 1)
+	go func() { mirrorDone <- mirror.Run(mctx) }()
+	log.Info("catching up over the fleet's event log")
+	select {
+	case <-mirror.CaughtUp():
+	case err := <-mirrorDone:
+		return fmt.Errorf("the mirror stopped: %w", err)
+	}
+	seq, _ := mirror.Position()
+	log.Info("mirror caught up", "stream_seq", seq)
 	rm, err := server.StartReadModels(projection.Options{Dir: *dir, Live: live, Logger: log, Share: 1})
 	if err != nil {
 		return err
 	}
 	defer rm.Stop() // last: the checkpoints are saved
-	mirror.OnRemoved = rm.Engine().Removed
-
-	mctx, stopMirror := context.WithCancel(context.Background())
-	mirrorDone := make(chan error, 1)
-	go func() { mirrorDone <- mirror.Run(mctx) }()
+	engine.Store(rm.Engine())
+	removedMu.Lock()
+	for _, id := range removed {
+		rm.Engine().Removed(id)
+	}
+	removedMu.Unlock()
 
 	mux := http.NewServeMux()
 	rm.Routes(mux)

@@ -39,6 +39,10 @@ type Mirror struct {
 	files map[string]*mirrored // by replay id
 	seq   atomic.Uint64        // the last stream sequence applied and saved
 	lag   atomic.Uint64        // messages in the stream after it
+	// caughtUp is closed once the mirror has reached the end of the
+	// stream for the first time.
+	caughtUp     chan struct{}
+	caughtUpOnce sync.Once
 	// OnRemoved, if set before Run, is called (on Run's goroutine) with
 	// the id of each replay removed from the directory.
 	OnRemoved func(id string)
@@ -87,7 +91,7 @@ func (f *Fleet) Mirror(o MirrorOptions) (*Mirror, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fleet: mirror: %w", err)
 	}
-	m := &Mirror{f: f, o: o, dir: dir, files: map[string]*mirrored{}}
+	m := &Mirror{f: f, o: o, dir: dir, files: map[string]*mirrored{}, caughtUp: make(chan struct{})}
 	if err := m.recover(); err != nil {
 		dir.Close()
 		return nil, err
@@ -186,6 +190,11 @@ func (m *Mirror) Live(id string) bool {
 	return mf != nil && !mf.footer && !mf.removed
 }
 
+// CaughtUp is closed once the mirror has reached the end of the stream
+// for the first time: every replay in it is then in the directory, as far
+// as it had been published.
+func (m *Mirror) CaughtUp() <-chan struct{} { return m.caughtUp }
+
 // Position returns the last stream sequence written and saved, and how
 // many messages the stream held after it at the last fetch.
 func (m *Mirror) Position() (seq, lag uint64) { return m.seq.Load(), m.lag.Load() }
@@ -216,7 +225,9 @@ func (m *Mirror) Run(ctx context.Context) error {
 		}
 		var last jetstream.Msg
 		var lastSeq uint64
+		got := 0
 		for msg := range batch.Messages() {
+			got++
 			meta, err := msg.Metadata()
 			if err != nil {
 				continue
@@ -229,6 +240,10 @@ func (m *Mirror) Run(ctx context.Context) error {
 			m.lag.Store(meta.NumPending)
 		}
 		if last == nil {
+			if got == 0 && batch.Error() == nil {
+				m.lag.Store(0)
+				m.caughtUpOnce.Do(func() { close(m.caughtUp) })
+			}
 			continue
 		}
 		if err := m.save(lastSeq); err != nil {
@@ -236,6 +251,9 @@ func (m *Mirror) Run(ctx context.Context) error {
 			return err
 		}
 		last.Ack() // all before it too (AckAll): for the stream's view of the lag
+		if m.lag.Load() == 0 {
+			m.caughtUpOnce.Do(func() { close(m.caughtUp) })
+		}
 	}
 	return nil
 }
