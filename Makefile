@@ -10,7 +10,7 @@ ARGS     ?=
 EBITEN := github.com/hajimehoshi/ebiten
 
 # The commands that build without cgo or X11: everything but the desktop client.
-CMDS := ./cmd/skirmishd ./cmd/skirmish-bots ./cmd/skirmish-replay ./cmd/skirmish-wsbaseline ./cmd/skirmish-bench
+CMDS := ./cmd/skirmishd ./cmd/skirmish-projector ./cmd/skirmish-bots ./cmd/skirmish-replay ./cmd/skirmish-wsbaseline ./cmd/skirmish-bench
 
 .PHONY: help deps vet test test-plain test-ebiten crossarch fuzz bench soak fleet server play build clean
 

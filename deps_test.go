@@ -74,7 +74,7 @@ var heavy = []struct {
 }{
 	{"Ebiten", "github.com/hajimehoshi/ebiten", []string{"client/ui", "cmd/skirmish"}},
 	{"oto", "github.com/ebitengine/oto", []string{"client/ui", "cmd/skirmish"}},
-	{"NATS", "github.com/nats-io", []string{"server/fleet", "cmd/skirmishd"}},
+	{"NATS", "github.com/nats-io", []string{"server/fleet", "cmd/skirmishd", "cmd/skirmish-projector"}},
 }
 
 // covers reports whether pattern (a package, or a tree "x/...") names pkg.

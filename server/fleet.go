@@ -52,13 +52,32 @@ type Fleet interface {
 	// OpenReplay opens stored replay id for reading. The caller closes it.
 	OpenReplay(ctx context.Context, id string) (FleetReplayFile, error)
 
-	// Close uploads the queued replays, removes this node's entries from
-	// the directory and disconnects, or gives up when ctx ends.
+	// PublishReplay publishes the replay file at path, of replay id and
+	// match matchID, to the fleet's event log part by part as it is
+	// written, until its footer; it returns at once.
+	PublishReplay(id, matchID, path string)
+	// PublishFinished makes sure the finished replay files (ids[i] at
+	// paths[i]) are whole in the event log, in the background.
+	PublishFinished(ids, paths []string)
+	// Discard marks replay id as removed in the event log, after its last
+	// part: a match nobody played leaves no replay anywhere.
+	Discard(id string)
+	// Chunk returns a part of replay id from the event log: "header",
+	// "footer" or a chunk's number; and, for a chunk, its ticks
+	// ("first-last"). ErrNoPart if the log does not hold it.
+	Chunk(ctx context.Context, id, part string) (data []byte, ticks string, err error)
+
+	// Close uploads the queued replays, finishes publishing the ended
+	// matches' replays, removes this node's entries from the directory and
+	// disconnects, or gives up when ctx ends.
 	Close(ctx context.Context) error
 }
 
 // ErrClaimed is Fleet.Claim's answer when another node hosts the match.
 var ErrClaimed = errors.New("server: match hosted by another node")
+
+// ErrNoPart is Fleet.Chunk's answer for a part the event log does not hold.
+var ErrNoPart = errors.New("server: no such part in the fleet's event log")
 
 // ErrNotStored is Fleet.OpenReplay's answer for a replay the fleet's store
 // does not hold.
@@ -320,6 +339,23 @@ func (s *Server) routeResume(id string) (protocol.Redirect, bool) {
 		return protocol.Redirect{}, false
 	}
 	return s.redirectTo(m.URL, "", "resume")
+}
+
+// publishFinished has the fleet check that every replay in the directory,
+// all finished when a server starts, is whole in the fleet's event log.
+func (s *Server) publishFinished() {
+	entries, err := s.dir.List()
+	if err != nil {
+		s.opts.Logger.Warn("cannot list the replays to publish", "err", err)
+		return
+	}
+	var ids, paths []string
+	for _, e := range entries {
+		if e.Err == nil && validReplayID(e.ID) {
+			ids, paths = append(ids, e.ID), append(paths, s.replayPath(e.ID))
+		}
+	}
+	s.opts.Fleet.PublishFinished(ids, paths)
 }
 
 // releaseClaim gives up a claim whose match could not be created.

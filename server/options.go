@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"time"
 
 	"github.com/skirmishgg/skirmish/sim"
@@ -135,6 +136,12 @@ type Options struct {
 	// for matches on other nodes are redirected there, finished replays
 	// are stored for every node. Nil: a standalone server.
 	Fleet Fleet
+	// Projector is the URL (http://HOST:PORT) of the fleet's
+	// skirmish-projector: the read models (leaderboard, players, summaries,
+	// heatmaps) are then its, over the whole fleet, and the server passes
+	// their requests on instead of running projections of its own.
+	// Empty: the server runs them over its own replays.
+	Projector string
 }
 
 // withDefaults returns o with every zero field set to its default, or an
@@ -210,6 +217,11 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("server: negative replay interval")
 	}
 	o.ReplayKeep = o.ReplayKeep.withDefaults()
+	if o.Projector != "" {
+		if u, err := url.Parse(o.Projector); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return o, fmt.Errorf("server: projector %q: want http://HOST:PORT", o.Projector)
+		}
+	}
 	if _, err := o.Maps(o.Map); err != nil {
 		return o, fmt.Errorf("server: map: %w", err)
 	}

@@ -353,6 +353,8 @@ func (s *Server) removeReplay(id string) error {
 	}
 	s.replays.forget(id)
 	s.tails.forget(id)
-	s.read.engine.Removed(id)
+	if s.read != nil {
+		s.read.engine.Removed(id)
+	}
 	return nil
 }

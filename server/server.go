@@ -35,7 +35,7 @@ type Server struct {
 	shuttingDown atomic.Bool
 	replays      replayIndex
 	tails        chunkTails  // the chunk URLs' indexes of replay files (chunks.go)
-	read         *readModels // leaderboard, summaries, heatmaps (readmodels.go)
+	read         *ReadModels // leaderboard, summaries, heatmaps (readmodels.go); nil with Options.Projector
 	disk         replayHealth
 	dir          *replay.Dir // every reader of the replay directory opens through it
 	stopRetain   func()      // stops the retention's goroutine (retention.go) and waits
@@ -66,6 +66,7 @@ func New(opts Options) (*Server, error) {
 	s.routes()
 	if o.Fleet != nil {
 		o.Fleet.Start(s.fleetReport, s.metrics.reg)
+		s.publishFinished()
 	}
 	return s, nil
 }
@@ -286,6 +287,9 @@ func (s *Server) create(id, addr string, auto bool) (*match, error) {
 	close(c.done)
 	if m != nil {
 		s.opts.Logger.Info("match created", "match", id, "map", m.mapName, "replay", m.replayID)
+		if f := s.opts.Fleet; f != nil {
+			f.PublishReplay(m.replayID, m.id, s.replayPath(m.replayID))
+		}
 	}
 	return m, err
 }
@@ -331,7 +335,7 @@ func (s *Server) removeMatch(m *match) {
 // progress, or for ctx. http.Server.Shutdown does not close WebSockets: a
 // Handler served elsewhere must be shut down after this.
 func (s *Server) Shutdown(ctx context.Context) error {
-	defer s.read.stop() // the projection engine stops last, saving its checkpoints
+	defer s.read.Stop() // the projection engine stops last, saving its checkpoints
 	s.stopRetain()
 	s.shuttingDown.Store(true)
 	if s.opts.Fleet != nil {
@@ -367,5 +371,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) discardReplay(id string) {
 	if err := s.removeReplay(id); err != nil {
 		s.opts.Logger.Warn("discard replay", "replay", id, "err", err)
+	}
+	if f := s.opts.Fleet; f != nil {
+		f.Discard(id) // readers of the fleet's event log take it back too
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	"github.com/skirmishgg/skirmish/assets"
+	"github.com/skirmishgg/skirmish/cmd/internal/cli"
 	"github.com/skirmishgg/skirmish/cmd/internal/datadir"
 	"github.com/skirmishgg/skirmish/server"
 	"github.com/skirmishgg/skirmish/server/fleet"
@@ -63,15 +63,16 @@ func run(args []string) error {
 	fs.IntVar(&o.MaxConns, "max-conns", 4096, "open connections, HTTP and WebSocket (0: no limit)")
 	fs.IntVar(&o.MaxConnsPerIP, "max-conns-per-ip", 64, "open connections from one address, IPv4 or IPv6 /64 (0: no limit)")
 	fs.StringVar(&o.AdminToken, "admin-token", "", "bearer token of the admin API (empty: admin API off)")
+	fs.StringVar(&o.Projector, "projector", "", "URL of the fleet's skirmish-projector (http://HOST:PORT): the read models' routes are passed to it, and no projections run here")
 	origins := fs.String("origins", "", "comma-separated browser origin host patterns allowed to connect")
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
-	logFormat := fs.String("log-format", "text", "text or json")
+	var logs cli.LogFlags
+	logs.Register(fs)
 	tlsCert := fs.String("tls-cert", "", "TLS certificate file (serve wss:// and https://)")
 	tlsKey := fs.String("tls-key", "", "TLS key file")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (for load tests)")
 	var ff fleetFlags
 	ff.register(fs)
-	if err := parseWithEnv(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if err := ff.check(); err != nil {
@@ -94,19 +95,11 @@ func run(args []string) error {
 			return errors.New("-max-matches-per-ip, -max-conns and -max-conns-per-ip: want 0 (no limit) or more")
 		}
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return fmt.Errorf("-log-level %q: want debug, info, warn or error", *logLevel)
+	logger, err := logs.Logger(os.Stderr)
+	if err != nil {
+		return err
 	}
-	hopts := &slog.HandlerOptions{Level: level}
-	switch *logFormat {
-	case "text":
-		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, hopts))
-	case "json":
-		o.Logger = slog.New(slog.NewJSONHandler(os.Stderr, hopts))
-	default:
-		return fmt.Errorf("-log-format %q: want text or json", *logFormat)
-	}
+	o.Logger = logger
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return errors.New("-tls-cert and -tls-key go together")
 	}
@@ -185,28 +178,5 @@ func run(args []string) error {
 	if err == nil {
 		o.Logger.Info("shut down cleanly")
 	}
-	return err
-}
-
-// parseWithEnv parses args, then fills every flag not given on the command
-// line from its SKIRMISH_* environment variable (-tick-rate: SKIRMISH_TICK_RATE).
-func parseWithEnv(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		env := "SKIRMISH_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v, ok := os.LookupEnv(env); ok && !given[f.Name] && err == nil {
-			if e := f.Value.Set(v); e != nil {
-				err = fmt.Errorf("%s=%q: %v", env, v, e)
-			}
-		}
-	})
 	return err
 }

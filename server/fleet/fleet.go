@@ -37,6 +37,10 @@ type Options struct {
 	NodeID string
 	// NodeURL is the WebSocket URL clients reach this node at.
 	NodeURL string
+	// Observer joins to read the fleet only (the directory, the replays,
+	// the chunk stream: skirmish-projector), as no node: NodeID and
+	// NodeURL are not needed, and Start must not be called.
+	Observer bool
 
 	// Replicas is how many copies JetStream keeps of the directory and
 	// the replay store, up to the cluster's size. Default 1.
@@ -53,6 +57,12 @@ type Options struct {
 	// CacheBytes caps CacheDir's size; the least recently used replays
 	// go first. Default 256 MiB.
 	CacheBytes int64
+	// ChunkMaxAge and ChunkMaxBytes bound the chunk stream (the fleet's
+	// event log; chunks.go) when it is created: JetStream drops its oldest
+	// parts past either. Zero keeps everything, which a projector
+	// rebuilding from history needs; replays stay in the replay store.
+	ChunkMaxAge   time.Duration
+	ChunkMaxBytes int64
 
 	// Logger receives the fleet's logs. Default slog.Default().
 	Logger *slog.Logger
@@ -82,7 +92,10 @@ type Fleet struct {
 	js  jetstream.JetStream
 	dir jetstream.KeyValue
 	obj jetstream.ObjectStore
-	m   *metrics
+	// chunks is the chunk stream (chunks.go); pubs its publishers.
+	chunks jetstream.Stream
+	pubs   publishers
+	m      *metrics
 
 	self    server.FleetNode
 	started time.Time
@@ -127,6 +140,7 @@ func Join(ctx context.Context, o Options) (*Fleet, error) {
 	f.self = server.FleetNode{ID: o.NodeID, URL: o.NodeURL, Started: f.started}
 	f.dirResync, f.objResync = make(chan struct{}, 1), make(chan struct{}, 1)
 	f.uploads.init()
+	f.pubs.running = map[string]bool{}
 	f.cache = replayCache{dir: o.CacheDir, max: o.CacheBytes}
 	if err := f.connect(ctx); err != nil {
 		return nil, err
@@ -157,11 +171,14 @@ func (o *Options) defaults() error {
 	if len(o.URLs) == 0 && o.Node == nil {
 		return errors.New("fleet: no NATS server given")
 	}
+	if o.Observer && o.NodeID == "" {
+		o.NodeID = "observer"
+	}
 	if !ValidNodeID(o.NodeID) {
 		return fmt.Errorf("fleet: node id %q: want letters, digits, '-' and '_', at most 64", o.NodeID)
 	}
 	// The URL travels in redirects, which bound it.
-	if err := protocol.CheckRedirectURL(o.NodeURL); err != nil {
+	if err := protocol.CheckRedirectURL(o.NodeURL); err != nil && !o.Observer {
 		return fmt.Errorf("fleet: node URL: %w", err)
 	}
 	if o.Replicas == 0 {
@@ -283,9 +300,13 @@ func (f *Fleet) openBuckets(ctx context.Context) error {
 	}
 }
 
+// tryOpenBuckets opens the directory, the replay store and the chunk
+// stream, and creates those that do not exist yet, with this node's
+// settings. An existing one is never changed: a node started with other
+// settings (fewer replicas, say) must not reconfigure the fleet's.
 func (f *Fleet) tryOpenBuckets(ctx context.Context) error {
 	var err error
-	f.dir, err = f.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	f.dir, err = openOrCreate(ctx, f.js.KeyValue, f.js.CreateKeyValue, DirectoryBucket, jetstream.KeyValueConfig{
 		Bucket:      DirectoryBucket,
 		Description: "Skirmish fleet directory: nodes and matches, refreshed each second",
 		History:     1,
@@ -301,7 +322,7 @@ func (f *Fleet) tryOpenBuckets(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("fleet: directory bucket %s: %w", DirectoryBucket, err)
 	}
-	f.obj, err = f.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+	f.obj, err = openOrCreate(ctx, f.js.ObjectStore, f.js.CreateObjectStore, ReplayBucket, jetstream.ObjectStoreConfig{
 		Bucket:      ReplayBucket,
 		Description: "Skirmish replays of finished matches, by replay id",
 		Storage:     jetstream.FileStorage,
@@ -310,7 +331,33 @@ func (f *Fleet) tryOpenBuckets(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("fleet: replay store %s: %w", ReplayBucket, err)
 	}
+	f.chunks, err = openOrCreate(ctx, f.js.Stream, f.js.CreateStream, ChunkStream, f.chunkStreamConfig())
+	if err != nil {
+		return fmt.Errorf("fleet: chunk stream %s: %w", ChunkStream, err)
+	}
 	return nil
+}
+
+// openOrCreate opens the bucket or stream name, or creates it with cfg if
+// it does not exist (or opens it after all, if another node created it in
+// between).
+func openOrCreate[T, C any](ctx context.Context, open func(context.Context, string) (T, error),
+	create func(context.Context, C) (T, error), name string, cfg C) (T, error) {
+	v, err := open(ctx, name)
+	if err == nil || !notFound(err) {
+		return v, err
+	}
+	if v, err = create(ctx, cfg); err == nil {
+		return v, nil
+	}
+	if again, err2 := open(ctx, name); err2 == nil {
+		return again, nil
+	}
+	return v, err
+}
+
+func notFound(err error) bool {
+	return errors.Is(err, jetstream.ErrBucketNotFound) || errors.Is(err, jetstream.ErrStreamNotFound)
 }
 
 // Self is this node as the fleet knows it.
@@ -342,6 +389,9 @@ func (f *Fleet) Close(ctx context.Context) error {
 	var err error
 	f.closed.Do(func() {
 		err = f.uploads.wait(ctx)
+		if perr := f.pubs.wait(ctx); err == nil {
+			err = perr
+		}
 		f.removeEntries()
 		f.cancel()
 		f.wg.Wait()

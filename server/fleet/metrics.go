@@ -16,6 +16,8 @@ type metrics struct {
 	claims         *prometheus.CounterVec
 	uploads        *prometheus.CounterVec
 	uploadQueue    prometheus.Gauge
+	chunks         *prometheus.CounterVec
+	chunkBytes     prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -42,6 +44,10 @@ func newMetrics() *metrics {
 		uploadQueue: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "skirmish_fleet_replay_upload_queue", Help: "Finished replays waiting to be uploaded.",
 		}),
+		chunks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "skirmish_fleet_chunks_published_total", Help: "Replay parts (header, chunks, footer) sent to the chunk stream, by result: published, duplicate (JetStream had it), error (retried).",
+		}, []string{"result"}),
+		chunkBytes: c("skirmish_fleet_chunk_bytes_published_total", "Bytes of replay parts published to the chunk stream."),
 	}
 }
 
@@ -50,5 +56,5 @@ func (m *metrics) register(reg prometheus.Registerer) {
 		return
 	}
 	reg.MustRegister(m.connected, m.outages, m.published, m.publishedBytes, m.publishErrors,
-		m.publishSkipped, m.conflicts, m.badEntries, m.claims, m.uploads, m.uploadQueue)
+		m.publishSkipped, m.conflicts, m.badEntries, m.claims, m.uploads, m.uploadQueue, m.chunks, m.chunkBytes)
 }

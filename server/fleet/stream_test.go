@@ -1,0 +1,144 @@
+package fleet_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/skirmishgg/skirmish/replay"
+	"github.com/skirmishgg/skirmish/server"
+	"github.com/skirmishgg/skirmish/server/fleet"
+	"github.com/skirmishgg/skirmish/sim"
+)
+
+// play puts a player in match on n, spawns it, and reads frames for ticks.
+func play(t *testing.T, n *node, name, match string, ticks uint32) {
+	t.Helper()
+	s := dial(t, n.ws, name, match)
+	toTick(t, s, s.Welcome().Tick+2)
+	for _, p := range s.World().Map.Spawns() {
+		if sim.Validate(s.World(), sim.Input{Player: s.Player(), Action: sim.SpawnAt, X: p.X, Y: p.Y}) == nil {
+			if _, err := s.Send(context.Background(), sim.Input{Action: sim.SpawnAt, X: p.X, Y: p.Y}); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	toTick(t, s, s.World().Tick+ticks)
+}
+
+func observe(t *testing.T, url string) *fleet.Fleet {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	f, err := fleet.Join(ctx, fleet.Options{URLs: []string{url}, Observer: true, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close(context.Background()) })
+	return f
+}
+
+// TestChunkStream: every part of every replay reaches the chunk stream in
+// file order, once, and a mirror rebuilds each file byte for byte, while
+// its match runs and after it ends.
+func TestChunkStream(t *testing.T) {
+	nats := startNATS(t, "127.0.0.1:0", "")
+	a, b := startNode(t, nats.ClientURL(), "a", server.Options{}), startNode(t, nats.ClientURL(), "b", server.Options{})
+	play(t, a, "ada", "one", 90)
+	play(t, b, "bob", "two", 90)
+
+	obs := observe(t, nats.ClientURL())
+	mir, err := obs.Mirror(fleet.MirrorOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mir.Run(ctx) }()
+
+	// While the matches run, the mirror's files are the nodes' files so
+	// far: every sealed chunk.
+	live := func(n *node) string {
+		ms, _ := filepath.Glob(filepath.Join(n.dir, "*"+replay.Extension))
+		if len(ms) != 1 {
+			t.Fatalf("%s has %d replays", n.id, len(ms))
+		}
+		return ms[0]
+	}
+	pa, pb := live(a), live(b)
+	within(t, 10*time.Second, "the mirror has a's sealed chunks", func() bool {
+		return sealedPrefix(t, pa, filepath.Join(mirDir(mir), filepath.Base(pa)))
+	})
+	if !mir.Live(idOf(pa)) {
+		t.Error("a running match's replay is not live in the mirror")
+	}
+
+	a.stop(t)
+	b.stop(t)
+	for _, p := range []string{pa, pb} {
+		want, _ := os.ReadFile(p)
+		within(t, 10*time.Second, "the mirror has "+filepath.Base(p)+" whole", func() bool {
+			got, _ := os.ReadFile(filepath.Join(mirDir(mir), filepath.Base(p)))
+			return bytes.Equal(got, want)
+		})
+		if mir.Live(idOf(p)) {
+			t.Errorf("%s: live after its footer", filepath.Base(p))
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	// Each part is in the stream once, in file order, whatever was
+	// published twice.
+	nc, err := natsgo.Connect(nats.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	st, err := js.Stream(context.Background(), fleet.ChunkStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Info(context.Background(), jetstream.WithSubjectFilter("skirmish.chunks.>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for subj, n := range info.State.Subjects {
+		if n != 1 {
+			t.Errorf("%s: %d messages", subj, n)
+		}
+	}
+}
+
+func mirDir(m *fleet.Mirror) string { return m.Dir() }
+
+func idOf(path string) string {
+	return filepath.Base(path)[:len(filepath.Base(path))-len(replay.Extension)]
+}
+
+// sealedPrefix reports whether the mirror's copy holds the node's file up
+// to its last sealed chunk (the node may be writing the next one).
+func sealedPrefix(t *testing.T, node, mirror string) bool {
+	want, err := replay.Open(node)
+	if err != nil {
+		return false
+	}
+	in := want.Info()
+	want.Close()
+	got, err := os.ReadFile(mirror)
+	if err != nil || in.Chunks == 0 {
+		return false
+	}
+	file, _ := os.ReadFile(node)
+	end := in.HeaderSize + in.ChunkBytes
+	return int64(len(got)) == end && bytes.Equal(got, file[:end])
+}
