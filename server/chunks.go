@@ -101,14 +101,22 @@ type chunkJSON struct {
 // chunkIndex returns the index of replay id from chunk from on:
 // errNoReplay if there is no such replay.
 func (s *Server) chunkIndex(ctx context.Context, id string, from int) (chunkIndexJSON, error) {
-	return s.localIndex(id, from)
+	ix, err := s.localIndex(id, from)
+	if errors.Is(err, errNoReplay) && s.opts.Fleet != nil {
+		return s.fleetIndex(ctx, id, from)
+	}
+	return ix, err
 }
 
 // chunkPiece returns the exact bytes of a piece of replay id:
 // errNoReplay if there is no such replay, errNotSealed if the piece is not
 // written yet.
 func (s *Server) chunkPiece(ctx context.Context, id string, p piece) ([]byte, error) {
-	return s.localPiece(id, p)
+	b, err := s.localPiece(id, p)
+	if errors.Is(err, errNoReplay) && s.opts.Fleet != nil {
+		return s.fleetPiece(ctx, id, p)
+	}
+	return b, err
 }
 
 // localIndex is chunkIndex for a replay of this node's directory.
@@ -324,16 +332,38 @@ func (s *Server) matchChunkIndex(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	m := s.lookup(cw, r, redirect)
-	if m == nil {
+	id, replayID, ok := s.matchReplay(cw, r)
+	if !ok {
 		return
 	}
-	ix, err := s.chunkIndex(r.Context(), m.replayID, from)
+	ix, err := s.chunkIndex(r.Context(), replayID, from)
 	if err != nil {
-		s.chunkError(cw, r, "match "+m.id, err)
+		s.chunkError(cw, r, "match "+id, err)
 		return
 	}
 	serveIndex(cw, r, ix, cacheBriefly)
+}
+
+// matchReplay finds the replay of the running match named in the URL,
+// answering 400 or 404 itself: a match of this node, or in a fleet of any
+// node (whose replay this node serves from the fleet's event log).
+func (s *Server) matchReplay(w http.ResponseWriter, r *http.Request) (id, replayID string, ok bool) {
+	id = r.PathValue("id")
+	if !validID(id) {
+		http.Error(w, "invalid match id", http.StatusBadRequest)
+		return "", "", false
+	}
+	if m := s.match(id); m != nil {
+		return id, m.replayID, true
+	}
+	if f := s.opts.Fleet; f != nil {
+		if fm, found, err := f.Match(r.Context(), id); err == nil && found && fm.Replay != "" {
+			return id, fm.Replay, true
+		}
+	}
+	w.Header().Set("Cache-Control", cacheBriefly)
+	http.Error(w, "no such match", http.StatusNotFound)
+	return "", "", false
 }
 
 // maxChunkNumber bounds the chunk numbers of URLs and queries: a match of
@@ -386,15 +416,15 @@ func (s *Server) matchPiece(kind string) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		m := s.lookup(cw, r, redirect)
-		if m == nil {
+		_, replayID, ok := s.matchReplay(cw, r)
+		if !ok {
 			return
 		}
 		// A relative reference, so that a path prefix added by a proxy in
 		// front (https://host/skirmish/api/...) is kept.
-		to := "../../replays/" + m.replayID + "/" + kind
+		to := "../../replays/" + replayID + "/" + kind
 		if kind == pieceChunk {
-			to = "../../../replays/" + m.replayID + "/chunks/" + strconv.Itoa(p.n)
+			to = "../../../replays/" + replayID + "/chunks/" + strconv.Itoa(p.n)
 		}
 		cw.Header().Set("Location", to)
 		cw.Header().Set("Cache-Control", cacheBriefly)

@@ -62,6 +62,10 @@ type Fleet interface {
 	// Discard marks replay id as removed in the event log, after its last
 	// part: a match nobody played leaves no replay anywhere.
 	Discard(id string)
+	// ChunkIndex lists what the event log holds of replay id: its header,
+	// its chunks from number from on (and always its last), and whether
+	// its footer is there; false if it holds no header of it.
+	ChunkIndex(ctx context.Context, id string, from int) (ChunkIndex, bool, error)
 	// Chunk returns a part of replay id from the event log: "header",
 	// "footer" or a chunk's number; and, for a chunk, its ticks
 	// ("first-last"). ErrNoPart if the log does not hold it.
@@ -408,4 +412,20 @@ func (p *placements) prune() {
 		i++
 	}
 	p.list = p.list[i:]
+}
+
+// ChunkIndex is what a fleet's event log holds of a replay.
+type ChunkIndex struct {
+	Header []byte      // the replay's header, as on disk
+	Count  int         // chunks, numbered from 0
+	Chunks []ChunkInfo // those asked for
+	Footer bool        // the footer is there: the replay is whole
+}
+
+// ChunkInfo is a chunk in a ChunkIndex.
+type ChunkInfo struct {
+	N           int
+	First, Last uint32
+	Keyframe    bool
+	Size        int64
 }

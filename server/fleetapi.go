@@ -1,12 +1,17 @@
 package server
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/skirmishgg/skirmish/replay"
+	"github.com/skirmishgg/skirmish/replay/projection"
 )
 
 // remoteMode is how the API answers for a match that another node of the
@@ -146,4 +151,63 @@ func (s *Server) serveFleetReplay(w http.ResponseWriter, r *http.Request, id str
 	w.Header().Set("Content-Disposition", `attachment; filename="`+id+replay.Extension+`"`)
 	w.Header().Set("X-Skirmish-Node", f.Info().Node)
 	http.ServeContent(w, r, id+replay.Extension, f.ModTime(), f)
+}
+
+// fleetIndex is chunkIndex for a replay recorded on another node of the
+// fleet, from the fleet's event log: any node serves any replay's chunks,
+// running or finished, whatever became of the node that recorded it.
+func (s *Server) fleetIndex(ctx context.Context, id string, from int) (chunkIndexJSON, error) {
+	fi, ok, err := s.opts.Fleet.ChunkIndex(ctx, id, from)
+	if err != nil {
+		return chunkIndexJSON{}, err
+	}
+	if !ok {
+		return chunkIndexJSON{}, errNoReplay
+	}
+	h, err := replay.NewStreamReader(bytes.NewReader(fi.Header)).Header()
+	if err != nil {
+		return chunkIndexJSON{}, fmt.Errorf("server: the event log's header of %s: %w", id, err)
+	}
+	ix := chunkIndexJSON{Replay: id, Match: h.MatchID, TickRate: h.TickRate, StartTick: h.StartTick,
+		State: projection.StateRunning, Count: fi.Count, LastTick: h.StartTick, From: from, Chunks: []chunkJSON{}}
+	switch {
+	case fi.Footer:
+		ix.State = projection.StateEnded
+	case !s.fleetRunning(id):
+		ix.State = projection.StateRecovered // its node died with it
+	}
+	for _, c := range fi.Chunks {
+		ix.LastTick = c.Last
+		if c.N >= from {
+			ix.Chunks = append(ix.Chunks, chunkJSON{N: c.N, First: c.First, Last: c.Last, Keyframe: c.Keyframe, Size: c.Size})
+		}
+	}
+	return ix, nil
+}
+
+// fleetPiece is chunkPiece for a replay recorded on another node.
+func (s *Server) fleetPiece(ctx context.Context, id string, p piece) ([]byte, error) {
+	part := p.kind
+	if p.kind == pieceChunk {
+		part = strconv.Itoa(p.n)
+	}
+	b, _, err := s.opts.Fleet.Chunk(ctx, id, part)
+	if errors.Is(err, ErrNoPart) {
+		if _, _, herr := s.opts.Fleet.Chunk(ctx, id, pieceHeader); herr == nil {
+			return nil, errNotSealed
+		}
+		return nil, errNoReplay
+	}
+	return b, err
+}
+
+// fleetRunning reports whether replay id is the replay of a match running
+// on a node of the fleet.
+func (s *Server) fleetRunning(id string) bool {
+	for _, m := range s.opts.Fleet.Matches() {
+		if m.Replay == id {
+			return true
+		}
+	}
+	return false
 }

@@ -339,3 +339,48 @@ func (f *Fleet) Discard(id string) {
 		f.publishPart(f.ctx, id, PartRemoved, nil, nats.Header{HeaderNode: []string{f.self.ID}})
 	}()
 }
+
+// ChunkIndex lists the parts of replay id the chunk stream holds: its
+// header, its chunks from number from on (each with its ticks, whether it
+// is a keyframe, and its size), and whether its footer is there. false if
+// the stream has no header for it.
+func (f *Fleet) ChunkIndex(ctx context.Context, id string, from int) (server.ChunkIndex, bool, error) {
+	var ix server.ChunkIndex
+	if !f.connected() {
+		return ix, false, errUnreachable
+	}
+	info, err := f.chunks.Info(ctx, jetstream.WithSubjectFilter(chunkPrefix+id+".*"))
+	if err != nil {
+		return ix, false, fmt.Errorf("fleet: chunk stream: %w", err)
+	}
+	have := info.State.Subjects
+	if have[ChunkSubject(id, PartHeader)] == 0 || have[ChunkSubject(id, PartRemoved)] > 0 {
+		return ix, false, nil
+	}
+	hdr, _, err := f.Chunk(ctx, id, PartHeader)
+	if err != nil {
+		return ix, false, err
+	}
+	ix.Header = hdr
+	ix.Footer = have[ChunkSubject(id, PartFooter)] > 0
+	for n := 0; have[ChunkSubject(id, strconv.Itoa(n))] > 0; n++ {
+		ix.Count = n + 1
+	}
+	// The last chunk is always listed, for the index's last tick.
+	for n := max(0, min(from, ix.Count-1)); n < ix.Count; n++ {
+		data, ticks, err := f.Chunk(ctx, id, strconv.Itoa(n))
+		if err != nil {
+			return ix, false, err
+		}
+		c := server.ChunkInfo{N: n, Size: int64(len(data)), Keyframe: len(data) > 0 && data[0] == keyframeRecord}
+		if _, err := fmt.Sscanf(ticks, "%d-%d", &c.First, &c.Last); err != nil {
+			return ix, false, fmt.Errorf("fleet: chunk %d of %s: ticks %q", n, id, ticks)
+		}
+		ix.Chunks = append(ix.Chunks, c)
+	}
+	return ix, true, nil
+}
+
+// keyframeRecord is the record type of a chunk that starts with a world
+// snapshot (docs/REPLAY-FORMAT.md): a record's first byte.
+const keyframeRecord = 2

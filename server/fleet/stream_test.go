@@ -3,6 +3,10 @@ package fleet_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -141,4 +145,72 @@ func sealedPrefix(t *testing.T, node, mirror string) bool {
 	file, _ := os.ReadFile(node)
 	end := in.HeaderSize + in.ChunkBytes
 	return int64(len(got)) == end && bytes.Equal(got, file[:end])
+}
+
+// TestChunkURLsOnAnyNode: a spectator of a match on node b may ask node a
+// for its chunks, while the match runs and after b is gone: a serves them
+// from the event log, byte for byte as b wrote them.
+func TestChunkURLsOnAnyNode(t *testing.T) {
+	nats := startNATS(t, "127.0.0.1:0", "")
+	a, b := startNode(t, nats.ClientURL(), "a", server.Options{}), startNode(t, nats.ClientURL(), "b", server.Options{})
+	play(t, b, "bob", "on-b", 150)
+
+	type index struct {
+		Replay, State string
+		Count         int
+		Chunks        []struct{ N int }
+	}
+	var ix index
+	within(t, 10*time.Second, "a lists b's sealed chunks", func() bool {
+		code, body := getBody(t, a.http+"/api/matches/on-b/chunks")
+		if code != 200 {
+			return false
+		}
+		json.Unmarshal(body, &ix)
+		return ix.Count >= 2 && ix.State == "running"
+	})
+	path := filepath.Join(b.dir, ix.Replay+replay.Extension)
+	file, _ := os.ReadFile(path)
+	if code, body := getBody(t, a.http+"/api/replays/"+ix.Replay+"/header"); code != 200 || !bytes.HasPrefix(file, body) {
+		t.Fatalf("the header from a: %d, %d bytes", code, len(body))
+	}
+	if code, _ := getBody(t, a.http+"/api/replays/"+ix.Replay+"/chunks/9999"); code != 404 {
+		t.Errorf("a chunk not sealed: %d, want 404", code)
+	}
+
+	b.stop(t) // the match ends; b leaves the fleet
+	var whole []byte
+	within(t, 10*time.Second, "a serves the whole replay", func() bool {
+		code, body := getBody(t, a.http+"/api/replays/"+ix.Replay+"/chunks")
+		if code != 200 {
+			return false
+		}
+		json.Unmarshal(body, &ix)
+		if ix.State != "ended" {
+			return false
+		}
+		_, whole = getBody(t, a.http+"/api/replays/"+ix.Replay+"/header")
+		for n := range ix.Count {
+			_, c := getBody(t, fmt.Sprintf("%s/api/replays/%s/chunks/%d", a.http, ix.Replay, n))
+			whole = append(whole, c...)
+		}
+		_, f := getBody(t, a.http+"/api/replays/"+ix.Replay+"/footer")
+		whole = append(whole, f...)
+		return true
+	})
+	file, _ = os.ReadFile(path)
+	if !bytes.Equal(whole, file) {
+		t.Errorf("the pieces node a serves make %d bytes; b's file has %d", len(whole), len(file))
+	}
+}
+
+func getBody(t *testing.T, url string) (int, []byte) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
 }
