@@ -214,3 +214,39 @@ func getBody(t *testing.T, url string) (int, []byte) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
 }
+
+// TestChunkStreamCatchesUp stops the NATS server while a match is
+// recorded: the parts sealed meanwhile wait in the file, and reach the
+// event log when NATS is back, in order, so that the log ends holding the
+// file byte for byte.
+func TestChunkStreamCatchesUp(t *testing.T) {
+	store := t.TempDir()
+	nats := startNATS(t, "127.0.0.1:0", store)
+	url := nats.ClientURL()
+	a := startNode(t, url, "a", server.Options{})
+	s := dial(t, a.ws, "ada", "cut")
+	toTick(t, s, s.Welcome().Tick+60)
+	nats.Shutdown()
+	toTick(t, s, s.World().Tick+180) // three chunks sealed with nobody to take them
+	back := startNATS(t, url[len("nats://"):], store)
+	toTick(t, s, s.World().Tick+60)
+	a.stop(t)
+
+	ms, _ := filepath.Glob(filepath.Join(a.dir, "*"+replay.Extension))
+	if len(ms) != 1 {
+		t.Fatalf("%d replays", len(ms))
+	}
+	file, _ := os.ReadFile(ms[0])
+	obs := observe(t, back.ClientURL())
+	mir, err := obs.Mirror(fleet.MirrorOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go mir.Run(ctx)
+	within(t, 10*time.Second, "the event log holds the whole file", func() bool {
+		got, _ := os.ReadFile(filepath.Join(mir.Dir(), filepath.Base(ms[0])))
+		return bytes.Equal(got, file)
+	})
+}
