@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # fleet.sh starts a fleet of three skirmishd nodes on loopback (the first
-# runs the embedded NATS JetStream node, the others join through it), sends
-# BOTS bots to the first node only for SECONDS, and prints the fleet's
-# matches and nodes as another node sees them, then the replays the fleet
-# stored once the nodes stopped. docs/FLEET.md explains what it shows.
+# runs the embedded NATS JetStream node, the others join through it) and a
+# skirmish-projector, sends BOTS bots to the first node only for SECONDS,
+# and prints the fleet's matches and nodes as another node sees them, the
+# leaderboard of the whole fleet (from the projector, through a node), and
+# the replays the fleet stored once the nodes stopped. docs/FLEET.md
+# explains what it shows.
 #
 #   scripts/fleet.sh [BOTS [SECONDS]]
 set -euo pipefail
@@ -19,7 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-CGO_ENABLED=0 "$GO" build -o "$tmp/" ./cmd/skirmishd ./cmd/skirmish-bots
+CGO_ENABLED=0 "$GO" build -o "$tmp/" ./cmd/skirmishd ./cmd/skirmish-bots ./cmd/skirmish-projector
 
 # waitlog FILE PATTERN: the first match of PATTERN (an extended regexp) in
 # FILE, once it appears.
@@ -48,10 +50,23 @@ start() { # start N FLAGS...: start node N in the background
 }
 addr() { waitlog "$tmp/n$1/log" 'ws://127\.0\.0\.1:[0-9]+/ws' | sed 's|ws://||; s|/ws||'; }
 
-start 1 -nats-listen 127.0.0.1:0
+# The projector's port is chosen first, so that the nodes can be told it.
+freeport() { # a port nothing listens on now (bash's /dev/tcp connects to it or not)
+	while :; do
+		local p=$((20000 + RANDOM % 30000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+}
+proj=127.0.0.1:$(freeport)
+start 1 -nats-listen 127.0.0.1:0 -projector "http://$proj"
 nats=$(waitlog "$tmp/n1/log" 'nats://127\.0\.0\.1:[0-9]+')
-start 2 -nats "$nats"
-start 3 -nats "$nats"
+start 2 -nats "$nats" -projector "http://$proj"
+start 3 -nats "$nats" -projector "http://$proj"
+"$tmp/skirmish-projector" -nats "$nats" -addr "$proj" -dir "$tmp/projector" >/dev/null 2>"$tmp/projector.log" &
+pids+=($!)
 n1=$(addr 1) n2=$(addr 2) n3=$(addr 3)
 echo "fleet: node1 http://$n1 (embedded NATS $nats), node2 http://$n2, node3 http://$n3"
 sleep 2 # a refresh or two, so that every node lists the others
@@ -77,6 +92,13 @@ curl -s "http://$n3/api/nodes" | awk -F'"' '
 wait "$bots_pid" || true
 echo
 grep -E 'bots|latency|disconnect|desync' "$tmp/bots.txt" | head -8 || true
+echo
+echo "GET http://$n3/api/leaderboard?limit=5 (node3 passes it to the projector, which reads every node's matches):"
+curl -s "http://$n3/api/leaderboard?limit=5" | awk -F'"' '
+	/"matches": [0-9]/ && !p { gsub(/[^0-9]/, "", $3); printf "  %s matches counted\n", $3 }
+	/"players"/ { p = 1 } p && /"name"/ { n = $4 } p && /"kills"/ { gsub(/[^0-9]/, "", $3); k = $3 }
+	p && /"deaths"/ { gsub(/[^0-9]/, "", $3); printf "  %-10s %3s kills %3s deaths\n", n, k, $3 }'
+
 
 # Stop node3 then node2 (each uploads its replays), and list the fleet's
 # replays through node1.
