@@ -492,10 +492,11 @@ func botMatch(t *testing.T, dir string) (base string, stop func()) {
 	return hs.URL, stop
 }
 
-// TestLiveMatch spectates a real match: a server with bots, its live
-// endpoint, a Model following it 1.5 s behind in real time. The world the
-// viewer shows is the server's (its replay file, finished) at that tick,
-// and the viewer is about the delay behind.
+// TestLiveMatch spectates a real match: a server with bots, its chunk
+// URLs, a Model following it 1.5 s behind in real time. The world the
+// viewer shows is the server's (its replay file, finished) at that tick.
+// How smoothly and how far behind it plays is TestLiveClock's, on a
+// simulated clock; here, on a shared machine, it is only reported.
 func TestLiveMatch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("plays a match in real time")
@@ -512,30 +513,27 @@ func TestLiveMatch(t *testing.T) {
 	m := NewLiveModel(l, Options{Delay: delay})
 	defer m.Close()
 	in := Input{W: 1280, H: 720, DT: 1.0 / 60}
-	var f *Frame
+	f := m.View()
 	var lastPos float64
-	jumps := 0
+	jumps, played := 0, 0
 	start := time.Now()
-	for time.Since(start) < 5*time.Second {
+	// Until the viewer has shown two seconds of the match, within 30 s.
+	for played < 120 {
+		if time.Since(start) > 30*time.Second {
+			t.Fatalf("after 30 s: world %v, following %v, waiting %v, status %q, %d frames played",
+				m.World() != nil, f.Following, f.Waiting, f.LiveStatus, played)
+		}
 		in.Now = time.Now()
 		m.Update(in)
 		f = m.View()
-		if m.Playback() != nil {
+		if m.Playback() != nil && m.World() != nil && f.Following && !f.Waiting {
 			if pos := m.Playback().Pos(); lastPos != 0 && (pos < lastPos || pos-lastPos > 3) {
 				jumps++
 			}
 			lastPos = m.Playback().Pos()
+			played++
 		}
 		time.Sleep(time.Second / 60)
-	}
-	if m.World() == nil || !f.Following || f.Waiting {
-		t.Fatalf("after 5 s: world %v, following %v, waiting %v, status %q", m.World() != nil, f.Following, f.Waiting, f.LiveStatus)
-	}
-	if f.Behind < delay.Seconds()-0.6 || f.Behind > delay.Seconds()+0.6 {
-		t.Errorf("%.2f s behind the match, want %.1f", f.Behind, delay.Seconds())
-	}
-	if jumps > 1 { // the first frames may jump to the mark
-		t.Errorf("the playhead jumped or went back %d times", jumps)
 	}
 	tick, hash := m.World().Tick, m.World().Hash()
 
@@ -560,5 +558,6 @@ func TestLiveMatch(t *testing.T) {
 	if err := r.Verify(nil); err != nil {
 		t.Errorf("the server's replay: %v", err)
 	}
-	t.Logf("showed tick %d, %.2f s behind the match, hash %016x as recorded", tick, f.Behind, hash)
+	t.Logf("showed tick %d, %.2f s behind the match (delay %v), hash %016x as recorded; the playhead jumped %d times in %d frames",
+		tick, f.Behind, delay, hash, jumps, played)
 }
