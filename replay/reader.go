@@ -467,6 +467,17 @@ func (r *Reader) Info() Info {
 	return in
 }
 
+// KeyframeTicks returns the ticks of the worlds the keyframes hold (each
+// keyframe chunk's first tick - 1), in order: the ticks Seek reaches
+// without simulating.
+func (r *Reader) KeyframeTicks() []uint32 {
+	ticks := make([]uint32, len(r.keys))
+	for i, k := range r.keys {
+		ticks[i] = r.index[k].first - 1
+	}
+	return ticks
+}
+
 // Close closes the file opened by Open.
 func (r *Reader) Close() error {
 	if r.closer != nil {
