@@ -34,11 +34,11 @@ type ForkRequest struct {
 
 // Forked describes a match that Fork created.
 type Forked struct {
-	Match  string     `json:"match"`
-	Replay string     `json:"replay"` // the fork's own replay
-	Origin ForkOrigin `json:"origin"`
-	Map    string     `json:"map"`
-	Tick   uint32     `json:"tick"` // the fork's first tick: Origin.Tick
+	Match   string       `json:"match"`
+	Replay  string       `json:"replay"` // the fork's own replay
+	Origin  ForkOrigin   `json:"origin"`
+	Map     string       `json:"map"`
+	Tick    uint32       `json:"tick"` // the fork's first tick: Origin.Tick
 	Players []ForkedSlot `json:"players"`
 	// GraceS is how long, at most, the match waits for the players it
 	// waits for, in seconds.
