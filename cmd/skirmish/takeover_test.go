@@ -4,16 +4,21 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"io"
+	"log/slog"
 	"math"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/skirmishgg/skirmish/assets"
 	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/client/settings"
 	"github.com/skirmishgg/skirmish/client/ui"
 	"github.com/skirmishgg/skirmish/client/viewer"
+	"github.com/skirmishgg/skirmish/cmd/internal/practice"
 	"github.com/skirmishgg/skirmish/replay"
+	"github.com/skirmishgg/skirmish/server"
 	"github.com/skirmishgg/skirmish/sim"
 )
 
@@ -214,5 +219,39 @@ func TestPlayFromRefused(t *testing.T) {
 		if err == nil || !strings.Contains(errs, c.want) {
 			t.Errorf("play %v: %v, stderr %q; want a failure saying %q", c.args, err, errs, c.want)
 		}
+	}
+}
+
+// TestLiveTakeOver presses T while watching a running match live: the
+// practice match forks what the viewer has received, at the tick shown,
+// and its first world is the world a player of the live match had at that
+// tick.
+func TestLiveTakeOver(t *testing.T) {
+	t.Parallel()
+	p, err := practice.Start(practice.Options{Bots: 3, Brain: "random", Seed: 3, Match: "live", Server: server.Options{
+		ReplayDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Maps: assets.MapSource}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	w := watch(t, p.URL(), "live")
+	base := "http" + strings.TrimSuffix(strings.TrimPrefix(p.URL(), "ws"), "/ws")
+	out, errs, ok := runWatch(t, nil, "-live", base+"/api/matches/live/live", "-delay", "1s", "-camera", "follow:1",
+		"-keys", "200:t", "-frames", "230", "-print-hash", "-settings", randomBots(t))
+	if !ok {
+		t.Fatalf("skirmish watch -live failed:\n%s", errs)
+	}
+	pr := parsePrinted(out)
+	var shown uint32
+	if _, err := fmt.Sscanf(pr["shown"], "shown tick=%d", &shown); err != nil {
+		t.Fatalf("shown line %q: %v", pr["shown"], err)
+	}
+	tick, hash, me := pr.fork(t)
+	if live := w.waitWorld(t, tick); tick != shown || hash != live.Hash() || me != 1 {
+		t.Errorf("forked at tick %d with %016x as player %d; the viewer shows tick %d, and the live match had %016x there; player 1 was followed",
+			tick, hash, me, shown, live.Hash())
+	}
+	if n := pr.desyncs(t); n != 0 {
+		t.Errorf("%d desyncs", n)
 	}
 }
