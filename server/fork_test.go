@@ -459,3 +459,21 @@ func TestForkErrors(t *testing.T) {
 		t.Errorf("fork of a running match's replay: %d %s", code, body)
 	}
 }
+
+// TestForkEndedWaiting: a fork ended while it waits for its players (an
+// admin, a shutdown) leaves no replay: it never simulated a tick.
+func TestForkEndedWaiting(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, server.Options{AdminToken: "tok", ForkGrace: time.Minute})
+	addReplay(t, ts, "golden-arena", goldenArena, nil)
+	f := forkOK(t, ts.http.URL+"/api/replays/golden-arena/fork?tick=300&match=never", "tok", "")
+	if _, err := os.Stat(filepath.Join(ts.dir, f.Replay+replay.Extension)); err != nil {
+		t.Fatalf("the fork's replay while it waits: %v", err)
+	}
+	if code, body := post(t, ts.http.URL+"/api/admin/matches/never/end", "tok", ""); code != http.StatusOK {
+		t.Fatalf("end: %d %s", code, body)
+	}
+	if _, err := os.Stat(filepath.Join(ts.dir, f.Replay+replay.Extension)); !os.IsNotExist(err) {
+		t.Errorf("the replay of a fork that never started: %v, want it gone", err)
+	}
+}

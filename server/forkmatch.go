@@ -101,6 +101,7 @@ func (m *match) hold(period time.Duration) bool {
 	for len(m.waitingFor()) > 0 && time.Now().Before(m.holdUntil) {
 		select {
 		case reason := <-m.stop:
+			m.unplayed = true // not a tick simulated: the replay holds nothing
 			m.end(reason)
 			return false
 		case fn := <-m.ctl:
