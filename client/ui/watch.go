@@ -464,7 +464,7 @@ func (g *watchScene) drawHelp(screen *ebiten.Image, f *viewer.Frame) {
 		{"O  F  P  C", "overview, follow, the player's view, free camera"},
 		{"drag, wheel", "move, zoom the camera"},
 		{"L", "back to live"},
-		{"T", "take over: play on from here as the player followed (Esc: back here)"},
+		{"T", "take over: play on from here as the player followed"},
 		{"Esc  Q", "back, quit"},
 	}
 	face := g.fonts.normal
