@@ -24,9 +24,9 @@ var (
 	// ErrForkMap: the source's map is not the map this server and its
 	// clients have under that name (422).
 	ErrForkMap = errors.New("server: fork: the source's map differs from this server's")
-	// ErrForkClaim: a player to wait for is not in the forked world
-	// (400).
-	ErrForkClaim = errors.New("server: fork: no such player to wait for")
+	// ErrForkRequest: the request cannot be met as it is: a player to
+	// wait for that is not in the forked world, an invalid match id (400).
+	ErrForkRequest = errors.New("server: fork: bad request")
 	// ErrMatchExists: the id asked for names a match that runs already,
 	// here or on another node of the fleet (409).
 	ErrMatchExists = errors.New("server: a match of that id is running")

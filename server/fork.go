@@ -88,14 +88,14 @@ const maxForkClock = 1 << 31
 // empty) have a client or Options.ForkGrace has passed, then starts, and
 // a bot plays every player nobody took, or it is removed
 // (Options.ForkRemove). Errors wrap ErrForkRange, ErrForkSource,
-// ErrForkVersion, ErrForkMap, ErrForkClaim, ErrMatchExists or ErrRefused.
+// ErrForkVersion, ErrForkMap, ErrForkRequest, ErrMatchExists or ErrRefused.
 func (s *Server) Fork(req ForkRequest) (Forked, error) {
 	spec, err := s.forkSpec(&req)
 	if err != nil {
 		return Forked{}, err
 	}
 	if req.Match != "" && !validID(req.Match) {
-		return Forked{}, fmt.Errorf("%w: invalid match id %q", ErrForkClaim, req.Match)
+		return Forked{}, fmt.Errorf("%w: invalid match id %q", ErrForkRequest, req.Match)
 	}
 	out := Forked{Map: spec.mapName, Tick: spec.origin.Tick,
 		Origin:  ForkOrigin{Replay: spec.origin.Replay, Tick: spec.origin.Tick, Hash: fmt.Sprintf("%016x", spec.origin.Hash)},
@@ -118,7 +118,7 @@ func (s *Server) Fork(req ForkRequest) (Forked, error) {
 	if err != nil {
 		return Forked{}, fmt.Errorf("%w: %v", ErrRefused, err)
 	}
-	m, err := s.createMatch(id, req.Addr, req.Match == "", spec)
+	m, err := s.create(id, req.Addr, req.Match == "", spec)
 	var re *redirectError
 	switch {
 	case errors.As(err, &re):
@@ -173,7 +173,7 @@ func (s *Server) forkSpec(req *ForkRequest) (*forkSpec, error) {
 			found = found || p.Name == name
 		}
 		if !found {
-			return nil, fmt.Errorf("%w: no player %q at tick %d", ErrForkClaim, name, req.Tick)
+			return nil, fmt.Errorf("%w: no player %q at tick %d", ErrForkRequest, name, req.Tick)
 		}
 	}
 	return &forkSpec{

@@ -176,7 +176,7 @@ func (s *Server) answerFork(w http.ResponseWriter, r *http.Request, req ForkRequ
 // forkStatus is the HTTP status of a Fork error.
 func forkStatus(err error) int {
 	switch {
-	case errors.Is(err, ErrForkClaim):
+	case errors.Is(err, ErrForkRequest):
 		return http.StatusBadRequest
 	case errors.Is(err, ErrMatchExists):
 		return http.StatusConflict

@@ -51,9 +51,10 @@ type match struct {
 	connected atomic.Int32
 	state     atomic.Value // string
 	seats     atomic.Int32 // players, connected or waiting to resume, and a fork's players without a client
-	waiting   atomic.Bool  // a fork holds its first world for its players (fork.go)
+	waiting   atomic.Bool  // a fork holds its first world for its players (forkmatch.go)
+	// sealed is the last tick on disk (the writer's OnSeal), once hasSealed.
 	sealed    atomic.Uint32
-	hasSealed atomic.Bool // sealed is the last tick of a chunk written to disk
+	hasSealed atomic.Bool
 	// clockBase is the time, in Unix nanoseconds, at which the match clock
 	// read 0 (sessions read it for pongs and command timestamps).
 	clockBase atomic.Int64
@@ -74,7 +75,7 @@ type match struct {
 	failed   bool // the replay writer has failed (and said so, once)
 	ticks    int  // simulated since the start, for the keep-alive rounds
 
-	// A forked match's (fork.go): when it stops waiting for its players,
+	// A forked match's (forkmatch.go): when it stops waiting for its players,
 	// and the bots' commands for the next tick.
 	holdUntil time.Time
 	holding   bool
@@ -96,7 +97,7 @@ type seat struct {
 	resyncAt   time.Time // when the last resync was sent
 	resyncTick uint32    // the tick of its snapshot; reports up to it are stale
 
-	// A forked match's players (fork.go): forked is a player of the forked
+	// A forked match's players (forkmatch.go): forked is a player of the forked
 	// world; open is one that no client has taken yet; wait says the match
 	// holds its first world for it; bot plays it while no client does.
 	forked, open, wait bool
@@ -439,7 +440,7 @@ func (m *match) resume(s *session, token string) error {
 }
 
 // attach connects st to s and sends the welcome; a fork that holds its
-// first world sends it when it starts (fork.go).
+// first world sends it when it starts (forkmatch.go).
 func (m *match) attach(st *seat, s *session) {
 	st.sess = s
 	s.player = st.id

@@ -203,7 +203,7 @@ func (s *Server) matchFor(id, addr string) (*match, error) {
 		if err != nil {
 			return nil, err
 		}
-		return s.createMatch(newID, addr, id == "", nil)
+		return s.create(newID, addr, id == "", nil)
 	}
 }
 
@@ -244,10 +244,10 @@ func (s *Server) reserve(id, addr string) (string, error) {
 	return id, nil
 }
 
-// createMatch makes the match reserved as id (a fork of f's world, if f
+// create makes the match reserved as id (a fork of f's world, if f
 // is not nil) and starts it, or releases the reservation. It runs without
 // s.mu: making a match creates its replay file.
-func (s *Server) createMatch(id, addr string, auto bool, f *forkSpec) (*match, error) {
+func (s *Server) create(id, addr string, auto bool, f *forkSpec) (*match, error) {
 	var m *match
 	err := s.claim(id, auto)
 	if err == nil {
