@@ -205,9 +205,9 @@ func replayID(id string, start time.Time) string {
 }
 
 // clock is the match clock in milliseconds, the time base of commands and
-// pongs. It reads tick × 1000 / tick rate when the loop simulates tick + 1:
-// from 0 in a new match, from a fork's first tick when it starts (clients
-// tell the server's present tick from it).
+// pongs. It reads about tick × 1000 / tick rate when the loop simulates a
+// tick: from 0 in a new match, from a fork's first tick's time when the
+// fork starts (clients tell the server's present tick from it).
 func (m *match) clock() uint32 {
 	return uint32(time.Since(time.Unix(0, m.clockBase.Load())).Milliseconds())
 }
