@@ -42,7 +42,9 @@ var rules = []rule{
 	{pkgs: "replay", only: []string{"sim", "protocol/..."}},
 	{pkgs: "replay/projection", only: []string{"sim", "protocol/...", "replay"}},
 	{pkgs: "replay/synth", only: []string{"sim/...", "protocol/...", "replay"}},
-	{pkgs: "server", only: []string{"sim", "protocol/...", "replay/projection", "replay", "assets"}},
+	// The server runs sim/brain's brains for the players of a forked match
+	// that no client has taken.
+	{pkgs: "server", only: []string{"sim/...", "protocol/...", "replay/projection", "replay", "assets"}},
 	// The fleet implements server.Fleet on NATS; the server never sees it.
 	{pkgs: "server/fleet", only: []string{"server", "sim/...", "protocol/...", "replay/...", "assets"}},
 	{pkgs: "client/...", not: []string{"server/...", "cmd/..."}},

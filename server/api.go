@@ -31,6 +31,8 @@ func (s *Server) routes() {
 	mux.HandleFunc("GET /api/maps/{name}", s.getMap)
 	mux.HandleFunc("GET /api/replays", s.listReplays)
 	mux.HandleFunc("GET /api/replays/{id}", s.getReplay)
+	mux.HandleFunc("POST /api/replays/{id}/fork", s.forkRoute(s.forkReplay))
+	mux.HandleFunc("POST /api/matches/{id}/fork", s.forkRoute(s.forkMatch))
 	mux.HandleFunc("POST /api/admin/matches/{id}/end", s.admin(s.endMatch))
 	mux.HandleFunc("POST /api/admin/matches/{id}/kick/{player}", s.admin(s.kickPlayer))
 	s.readModelRoutes(mux)
@@ -53,16 +55,21 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 // matchJSON is a match as the API shows it. In a fleet, node and url name
 // the node that hosts it.
 type matchJSON struct {
-	ID         string       `json:"id"`
-	Map        string       `json:"map"`
-	Players    int          `json:"players"`
-	MaxPlayers int          `json:"max_players"`
-	Tick       uint32       `json:"tick"`
-	Started    time.Time    `json:"started"`
-	State      string       `json:"state"`
-	Replay     string       `json:"replay"`
-	Node       string       `json:"node,omitempty"`
-	URL        string       `json:"url,omitempty"`
+	ID         string    `json:"id"`
+	Map        string    `json:"map"`
+	Players    int       `json:"players"`
+	MaxPlayers int       `json:"max_players"`
+	Tick       uint32    `json:"tick"`
+	Started    time.Time `json:"started"`
+	State      string    `json:"state"`
+	Replay     string    `json:"replay"`
+	Node       string    `json:"node,omitempty"`
+	URL        string    `json:"url,omitempty"`
+	// A forked match's origin; while it holds its first world for its
+	// players, waiting (and, for one match, whom it waits for).
+	Fork       *ForkOrigin  `json:"fork,omitempty"`
+	Waiting    bool         `json:"waiting,omitempty"`
+	WaitingFor []string     `json:"waiting_for,omitempty"`
 	Roster     []playerJSON `json:"roster,omitempty"`
 }
 
@@ -74,12 +81,18 @@ type playerJSON struct {
 	Kills     int32        `json:"kills"`
 	Deaths    int32        `json:"deaths"`
 	Connected bool         `json:"connected"`
+	Bot       bool         `json:"bot,omitempty"`  // a forked match's player that a bot plays
+	Open      bool         `json:"open,omitempty"` // a forked match's player that no client has taken yet
 }
 
 func (m *match) summary() matchJSON {
 	j := matchJSON{
 		ID: m.id, Map: m.mapName, Players: int(m.seats.Load()), MaxPlayers: m.srv.opts.MaxPlayers,
 		Tick: m.tick.Load(), Started: m.start.UTC(), State: m.state.Load().(string), Replay: m.replayID,
+		Waiting: m.waiting.Load(),
+	}
+	if o := m.origin; o != nil {
+		j.Fork = &ForkOrigin{Replay: o.Replay, Tick: o.Tick, Hash: fmt.Sprintf("%016x", o.Hash)}
 	}
 	if f := m.srv.opts.Fleet; f != nil {
 		self := f.Self()
@@ -115,11 +128,16 @@ func (s *Server) getMatch(w http.ResponseWriter, r *http.Request) {
 	}
 	j := m.summary()
 	ok := m.do(func() {
+		j.Tick, j.Waiting = m.world.Tick, m.holding
+		if m.holding {
+			j.WaitingFor = m.waitingFor()
+		}
 		for i := range m.world.Players {
 			p := &m.world.Players[i]
 			st := m.players[p.ID]
 			j.Roster = append(j.Roster, playerJSON{ID: p.ID, Name: p.Name, Alive: p.Alive, Health: p.Health,
-				Kills: p.Kills, Deaths: p.Deaths, Connected: st != nil && st.sess != nil})
+				Kills: p.Kills, Deaths: p.Deaths, Connected: st != nil && st.sess != nil,
+				Bot: st != nil && st.bot != nil, Open: st != nil && st.open})
 		}
 	})
 	if !ok {
@@ -218,8 +236,12 @@ func (s *Server) kickPlayer(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]any{"kicked": id})
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
+func writeJSON(w http.ResponseWriter, v any) { writeJSONStatus(w, http.StatusOK, v) }
+
+// writeJSONStatus answers with status and v as JSON.
+func writeJSONStatus(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v) // an error means the client went away; nothing more to tell it

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"strconv"
 	"time"
@@ -48,13 +49,21 @@ func (s *Server) elsewhere(w http.ResponseWriter, r *http.Request, id string, mo
 		http.Redirect(w, r, target, http.StatusTemporaryRedirect)
 		return true
 	}
-	req, err := http.NewRequestWithContext(r.Context(), r.Method, target, nil)
+	// A POST's body goes along (a fork's players), within the limit the
+	// handler there reads.
+	var body io.Reader
+	if r.Method == http.MethodPost {
+		body = io.LimitReader(r.Body, maxForkBody+1)
+	}
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, target, body)
 	if err != nil {
 		http.Error(w, "cannot ask node "+m.Node, http.StatusBadGateway)
 		return true
 	}
-	if a := r.Header.Get("Authorization"); a != "" {
-		req.Header.Set("Authorization", a) // admin requests: the fleet shares its token
+	for _, h := range []string{"Authorization", "Content-Type"} {
+		if v := r.Header.Get(h); v != "" {
+			req.Header.Set(h, v) // admin requests: the fleet shares its token
+		}
 	}
 	resp, err := forwardClient.Do(req)
 	if err != nil {
@@ -62,7 +71,7 @@ func (s *Server) elsewhere(w http.ResponseWriter, r *http.Request, id string, mo
 		return true
 	}
 	defer resp.Body.Close()
-	for _, h := range []string{"Content-Type", "WWW-Authenticate"} {
+	for _, h := range []string{"Content-Type", "WWW-Authenticate", "Location"} {
 		if v := resp.Header.Get(h); v != "" {
 			w.Header().Set(h, v)
 		}
@@ -210,4 +219,29 @@ func (s *Server) fleetRunning(id string) bool {
 		}
 	}
 	return false
+}
+
+// maxFleetSource caps a replay of the fleet's store read into memory to be
+// forked: hours of a full match.
+const maxFleetSource = 256 << 20
+
+// fleetSource opens replay id of the fleet's store for a fork. The store's
+// files are read as a stream, so the replay is read into memory whole.
+func (s *Server) fleetSource(ctx context.Context, id string) (*replay.Reader, error) {
+	f, err := s.opts.Fleet.OpenReplay(ctx, id)
+	if errors.Is(err, ErrNotStored) {
+		return nil, fs.ErrNotExist
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the fleet's replay store: %w", err)
+	}
+	defer f.Close()
+	if size := f.Info().Size; size > maxFleetSource {
+		return nil, fmt.Errorf("%w: a replay of %d bytes, more than the %d a fork reads from the fleet's store", ErrForkSource, size, maxFleetSource)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxFleetSource+1))
+	if err != nil {
+		return nil, fmt.Errorf("the fleet's replay store: %w", err)
+	}
+	return replay.NewReader(bytes.NewReader(b), int64(len(b)))
 }

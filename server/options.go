@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/skirmishgg/skirmish/sim"
+	"github.com/skirmishgg/skirmish/sim/brain"
 )
 
 // Options configures a Server. ReplayDir is required; every other zero field
@@ -120,6 +121,26 @@ type Options struct {
 	// AdminToken enables the admin API for requests that carry it as a
 	// bearer token. Empty disables the admin API.
 	AdminToken string
+
+	// OpenForks lets anyone fork a match from a replay or a running match
+	// (POST /api/replays/{id}/fork, /api/matches/{id}/fork). By default a
+	// fork is an admin request: it needs AdminToken.
+	OpenForks bool
+	// ForkGrace is how long a forked match holds its first world for the
+	// clients of the players it waits for (see ForkRequest.Claim) before it
+	// starts without them. A client that has said hello waits as long for
+	// its welcome: keep it under the clients' handshake limit (the desktop
+	// client waits 10 s). Default 5 s.
+	ForkGrace time.Duration
+	// ForkRemove removes, when a forked match starts, the players of the
+	// forked world whom no client has taken. By default a bot plays each of
+	// them, from where it stands, until a client takes it over.
+	ForkRemove bool
+	// ForkBrain and ForkBotRate are the brain (sim/brain's New: "chase",
+	// "random", "storm") and command rate per second of those bots.
+	// Defaults "chase" and 3, as the desktop client's practice bots.
+	ForkBrain   string
+	ForkBotRate float64
 	// Origins lists the host patterns (path.Match syntax) of browser origins
 	// allowed to open WebSockets, besides the server's own host. Clients
 	// that send no Origin header (native clients, bots) are always allowed.
@@ -181,8 +202,15 @@ func (o Options) withDefaults() (Options, error) {
 	set(&o.HTTPMaxHeaderBytes, 16<<10)
 	set(&o.MaxConns, 4096)
 	set(&o.MaxConnsPerIP, 64)
+	setD(&o.ForkGrace, 5*time.Second)
 	if o.Map == "" {
 		o.Map = "arena"
+	}
+	if o.ForkBrain == "" {
+		o.ForkBrain = "chase"
+	}
+	if o.ForkBotRate == 0 {
+		o.ForkBotRate = 3
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -202,7 +230,7 @@ func (o Options) withDefaults() (Options, error) {
 	case o.HashEvery < 1:
 		return o, fmt.Errorf("server: hash interval %d below 1", o.HashEvery)
 	case o.TimeLimit < 0 || o.EmptyGrace < 0 || o.ResumeGrace < 0 || o.MaxAge < 0 || o.MaxAhead < 0 ||
-		o.HandshakeTimeout < 0 || o.KeepAlive < 0 || o.ResyncInterval < 0 || o.UnplayedGrace < 0 ||
+		o.HandshakeTimeout < 0 || o.KeepAlive < 0 || o.ResyncInterval < 0 || o.UnplayedGrace < 0 || o.ForkGrace < 0 ||
 		o.HTTPIdleTimeout < 0 || o.HTTPReadHeaderTimeout < 0 || o.HTTPReadTimeout < 0:
 		return o, fmt.Errorf("server: negative duration")
 	case o.MaxResyncs < 1:
@@ -215,6 +243,11 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("server: send queue %d below 8", o.SendQueue)
 	case o.ChunkTicks < 0 || o.KeyframeTicks < 0:
 		return o, fmt.Errorf("server: negative replay interval")
+	case !(o.ForkBotRate > 0) || o.ForkBotRate > brain.MaxRate:
+		return o, fmt.Errorf("server: fork bot rate %g outside (0, %d]", o.ForkBotRate, brain.MaxRate)
+	}
+	if _, err := brain.New(o.ForkBrain, 0, o.ForkBotRate); err != nil {
+		return o, fmt.Errorf("server: fork brain: %w", err)
 	}
 	o.ReplayKeep = o.ReplayKeep.withDefaults()
 	if o.Projector != "" {

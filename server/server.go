@@ -205,7 +205,7 @@ func (s *Server) matchFor(id, addr string) (*match, error) {
 		if err != nil {
 			return nil, err
 		}
-		return s.create(newID, addr, id == "")
+		return s.create(newID, addr, id == "", nil)
 	}
 }
 
@@ -215,7 +215,8 @@ func (s *Server) fullestWithRoom() *match {
 	var best *match
 	for _, m := range s.matches {
 		n := m.seats.Load()
-		if m.state.Load() == stateRunning && n < int32(s.opts.MaxPlayers) && (best == nil || n > best.seats.Load()) {
+		// A fork that waits for its players is theirs until it starts.
+		if m.state.Load() == stateRunning && !m.waiting.Load() && n < int32(s.opts.MaxPlayers) && (best == nil || n > best.seats.Load()) {
 			best = m
 		}
 	}
@@ -245,13 +246,14 @@ func (s *Server) reserve(id, addr string) (string, error) {
 	return id, nil
 }
 
-// create makes the match reserved as id and starts it, or releases the
-// reservation. It runs without s.mu: making a match creates its replay file.
-func (s *Server) create(id, addr string, auto bool) (*match, error) {
+// create makes the match reserved as id (a fork of f's world, if f
+// is not nil) and starts it, or releases the reservation. It runs without
+// s.mu: making a match creates its replay file.
+func (s *Server) create(id, addr string, auto bool, f *forkSpec) (*match, error) {
 	var m *match
 	err := s.claim(id, auto)
 	if err == nil {
-		if m, err = newMatch(s, id, addr); err != nil {
+		if m, err = newMatch(s, id, addr, f); err != nil {
 			s.opts.Logger.Error("create match", "match", id, "err", err)
 			err = errors.New("could not create a match")
 			s.releaseClaim(id)

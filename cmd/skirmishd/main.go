@@ -25,6 +25,7 @@ import (
 	"github.com/skirmishgg/skirmish/cmd/internal/datadir"
 	"github.com/skirmishgg/skirmish/server"
 	"github.com/skirmishgg/skirmish/server/fleet"
+	"github.com/skirmishgg/skirmish/sim/brain"
 )
 
 func main() {
@@ -64,6 +65,11 @@ func run(args []string) error {
 	fs.IntVar(&o.MaxConnsPerIP, "max-conns-per-ip", 64, "open connections from one address, IPv4 or IPv6 /64 (0: no limit)")
 	fs.StringVar(&o.AdminToken, "admin-token", "", "bearer token of the admin API (empty: admin API off)")
 	fs.StringVar(&o.Projector, "projector", "", "URL of the fleet's skirmish-projector (http://HOST:PORT): the read models' routes are passed to it, and no projections run here")
+	fs.BoolVar(&o.OpenForks, "open-forks", false, "let anyone fork a match from a replay or a running match (default: an admin request, with -admin-token)")
+	fs.DurationVar(&o.ForkGrace, "fork-grace", 5*time.Second, "how long a forked match holds its first world for the players it waits for")
+	forkUnclaimed := fs.String("fork-unclaimed", "bots", "a forked match's players nobody took when it starts: bots (a bot plays each, until someone takes it) or remove")
+	fs.StringVar(&o.ForkBrain, "fork-brain", "chase", "the brain of those bots: "+strings.Join(brain.Names(), ", "))
+	fs.Float64Var(&o.ForkBotRate, "fork-bot-rate", 3, "those bots' commands per second (a chase brain's cap)")
 	origins := fs.String("origins", "", "comma-separated browser origin host patterns allowed to connect")
 	var logs cli.LogFlags
 	logs.Register(fs)
@@ -77,6 +83,13 @@ func run(args []string) error {
 	}
 	if err := ff.check(); err != nil {
 		return err
+	}
+	switch *forkUnclaimed {
+	case "bots":
+	case "remove":
+		o.ForkRemove = true
+	default:
+		return fmt.Errorf("-fork-unclaimed %q: want bots or remove", *forkUnclaimed)
 	}
 	if o.ReplayDir == "" {
 		dir, err := datadir.Replays()
