@@ -10,9 +10,9 @@ ARGS     ?=
 EBITEN := github.com/hajimehoshi/ebiten
 
 # The commands that build without cgo or X11: everything but the desktop client.
-CMDS := ./cmd/skirmishd ./cmd/skirmish-bots ./cmd/skirmish-replay ./cmd/skirmish-wsbaseline ./cmd/skirmish-bench
+CMDS := ./cmd/skirmishd ./cmd/skirmish-projector ./cmd/skirmish-bots ./cmd/skirmish-replay ./cmd/skirmish-wsbaseline ./cmd/skirmish-bench
 
-.PHONY: help deps vet test test-plain test-ebiten crossarch fuzz bench soak server play build clean
+.PHONY: help deps vet test test-plain test-ebiten crossarch fuzz bench soak fleet server play build clean
 
 help:
 	@echo "make play       play against practice bots on a server inside the client"
@@ -21,6 +21,7 @@ help:
 	@echo "make fuzz       run every fuzz target for FUZZTIME (default $(FUZZTIME))"
 	@echo "make bench      micro-benchmarks, then the 1000-bot load test against skirmishd and the bare broadcast"
 	@echo "make soak       bots against skirmishd for DURATION (default 10m): RSS, goroutines, fds over time, a verdict"
+	@echo "make fleet      three skirmishd nodes on NATS JetStream, 60 bots through the first (docs/FLEET.md)"
 	@echo "make server     run the dedicated server (ARGS=... passes flags)"
 	@echo "make build      build the CGO_ENABLED=0 commands into ./bin/"
 	@echo "make deps       install missing Debian packages (apt; sudo when not root)"
@@ -34,10 +35,11 @@ vet: deps
 	$(GO) vet ./...
 
 # test vets everything, runs the race-enabled tests (the Ebiten packages under
-# Xvfb), then checks determinism on other architectures.
+# Xvfb), then checks determinism on other architectures. make deps installs
+# nginx, so the spectator cache test (client/viewer) must run, not skip.
 test: deps
 	$(GO) vet ./...
-	@$(MAKE) --no-print-directory test-plain test-ebiten
+	@SKIRMISH_REQUIRE_NGINX=1 $(MAKE) --no-print-directory test-plain test-ebiten
 	@$(MAKE) --no-print-directory crossarch
 
 # pkglist prints "PACKAGE 0|1" for every package in the module, 1 when the package
@@ -100,6 +102,12 @@ bench:
 DURATION ?= 10m
 soak:
 	@DURATION=$(DURATION) GO=$(GO) bash scripts/soak.sh
+
+# fleet starts three skirmishd nodes on loopback, the first running the
+# embedded NATS JetStream node, sends 60 bots to the first only, and prints
+# the fleet's matches and nodes from the others; see scripts/fleet.sh.
+fleet:
+	@GO=$(GO) bash scripts/fleet.sh
 
 server:
 	$(GO) run ./cmd/skirmishd $(ARGS)

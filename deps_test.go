@@ -15,14 +15,6 @@ import (
 
 const module = "github.com/skirmishgg/skirmish"
 
-// ebiten stands for the Ebiten game library and every package under it,
-// and oto for its sound backend, which the client uses directly (see
-// client/ui's sound.go): both need cgo and a desktop's libraries.
-const (
-	ebiten = "github.com/hajimehoshi/ebiten"
-	oto    = "github.com/ebitengine/oto"
-)
-
 // A rule constrains what the packages it covers depend on, directly or not.
 // Package names are relative to the module; "x/..." is x and every package
 // under it.
@@ -50,7 +42,11 @@ var rules = []rule{
 	{pkgs: "replay", only: []string{"sim", "protocol/..."}},
 	{pkgs: "replay/projection", only: []string{"sim", "protocol/...", "replay"}},
 	{pkgs: "replay/synth", only: []string{"sim/...", "protocol/...", "replay"}},
-	{pkgs: "server", only: []string{"sim", "protocol/...", "replay/projection", "replay", "assets"}},
+	// The server runs sim/brain's brains for the players of a forked match
+	// that no client has taken.
+	{pkgs: "server", only: []string{"sim/...", "protocol/...", "replay/projection", "replay", "assets"}},
+	// The fleet implements server.Fleet on NATS; the server never sees it.
+	{pkgs: "server/fleet", only: []string{"server", "sim/...", "protocol/...", "replay/...", "assets"}},
 	{pkgs: "client/...", not: []string{"server/...", "cmd/..."}},
 	// The client's leaves: the keyboard, the settings file and the
 	// browser's data need nothing of the game; sound needs only what is on
@@ -68,8 +64,20 @@ var rules = []rule{
 	{pkgs: "cmd/...", not: []string{}},
 }
 
-// ebitenAllowed are the only packages that may depend on Ebiten (or oto).
-var ebitenAllowed = []string{"client/ui", "cmd/skirmish"}
+// heavy are external libraries that only some packages may link: Ebiten
+// and oto (its sound backend, which the client uses directly: see
+// client/ui's sound.go) need cgo and a desktop's libraries, which the
+// server, bots and replay tool must build without; NATS (client and
+// embedded server) belongs to the fleet, so the desktop client, whose
+// practice server is a server.Server, stays free of it.
+var heavy = []struct {
+	name, path string // path: the module; every package under it counts
+	allowed    []string
+}{
+	{"Ebiten", "github.com/hajimehoshi/ebiten", []string{"client/ui", "cmd/skirmish"}},
+	{"oto", "github.com/ebitengine/oto", []string{"client/ui", "cmd/skirmish"}},
+	{"NATS", "github.com/nats-io", []string{"server/fleet", "cmd/skirmishd", "cmd/skirmish-projector"}},
+}
 
 // covers reports whether pattern (a package, or a tree "x/...") names pkg.
 func covers(pattern, pkg string) bool {
@@ -220,10 +228,13 @@ func TestDependencyRule(t *testing.T) {
 		if !ruled {
 			t.Errorf("no rule covers %s: add it to the rules (and to the package doc)", name)
 		}
-		if !slices.Contains(ebitenAllowed, name) {
+		for _, h := range heavy {
+			if slices.Contains(h.allowed, name) {
+				continue
+			}
 			for _, dep := range p.Deps {
-				if dep == ebiten || strings.HasPrefix(dep, ebiten+"/") || strings.HasPrefix(dep, oto+"/") {
-					t.Errorf("%s depends on %s, which only %v may: %s", name, dep, ebitenAllowed, chain(pkgs, path, dep))
+				if dep == h.path || strings.HasPrefix(dep, h.path+"/") {
+					t.Errorf("%s depends on %s, which only %v may: %s", name, h.name, h.allowed, chain(pkgs, path, dep))
 					break
 				}
 			}

@@ -10,7 +10,8 @@
 //	protocol     wire messages and their msgpack encoding
 //	replay       the event log: writer, reader, seek, follow, verify;
 //	             replay/projection: read models; replay/synth: synthetic matches
-//	server       matches, sessions, HTTP API, metrics, replay writing
+//	server       matches, sessions, HTTP API, metrics, replay writing;
+//	             server/fleet: many nodes as one, on NATS JetStream
 //	assets       embedded maps
 //	client       session, predict, link, game (play), scene (what play and
 //	             watch both draw), viewer (watch), bots, keys (the
@@ -36,6 +37,9 @@
 // backend (oto), directly or not, so that the server, the bots and the
 // replay tool build without cgo or X11, and everything else of the client
 // is tested without a display or a sound card.
+// server/fleet implements the server's Fleet interface on NATS; only it and
+// cmd/skirmishd link NATS, so the server package (and the practice server
+// inside the desktop client) never does.
 //
 // The rule is about what each package builds into. Tests may reach across
 // it to run real components together (a client package's test starts a real

@@ -67,6 +67,7 @@ const (
 	CloseBadHello      = 4004 // the first message was not a valid hello, or none came in time
 	CloseDesync        = 4005 // the client's world still differed after several resyncs
 	CloseTimeout       = 4006 // nothing arrived from the client, not even a pong, for too long
+	CloseRedirect      = 4010 // the match is on another node of the fleet: the reason is a Redirect
 )
 
 // Message is any protocol message.

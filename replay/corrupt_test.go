@@ -105,7 +105,7 @@ func TestCorrupt(t *testing.T) {
 		{name: "header only", corrupt: cut(l.header), wantRecovered: true, wantChunks: 0},
 		{name: "bad magic", corrupt: flip(0), wantErr: replay.ErrCorrupt, wantWhere: "magic"},
 		{name: "not a replay", corrupt: func([]byte) []byte { return []byte("PK\x03\x04 this is a zip file, or so it says") }, wantErr: replay.ErrCorrupt, wantWhere: "magic"},
-		{name: "future version", corrupt: func(b []byte) []byte { b[8], b[9] = 2, 0; return b }, wantErr: replay.ErrVersion, wantWhere: "version 2"},
+		{name: "future version", corrupt: func(b []byte) []byte { b[8], b[9] = 3, 0; return b }, wantErr: replay.ErrVersion, wantWhere: "version 3"},
 		{name: "version 0", corrupt: func(b []byte) []byte { b[8], b[9] = 0, 0; return b }, wantErr: replay.ErrCorrupt, wantWhere: "version 0"},
 		{name: "huge header length", corrupt: putU32(10, 0xffffffff), wantErr: replay.ErrCorrupt, wantWhere: "body length"},
 		{name: "flip in header body", corrupt: flip(40), wantErr: replay.ErrCorrupt, wantWhere: "header"},

@@ -3,9 +3,10 @@
 // Everything a viewer sees is derived by simulating the events with sim.
 //
 // A file is a header (magic, format version, simulation version, tick rate,
-// match id, start time, and the map's name and text, so that a replay plays
-// after the map has changed), then chunks, then, after a clean close, an
-// index footer. A chunk covers a span of ticks (one second by default); it is
+// match id, start time, the map's name and text, so that a replay plays
+// after the map has changed, and for a forked match its Origin: the source
+// recording, tick and world hash it starts from), then chunks, then, after a
+// clean close, an index footer. A chunk covers a span of ticks (one second by default); it is
 // length-prefixed, CRC-32C checked and zstd-compressed msgpack. A keyframe
 // chunk also holds a snapshot of the world just before its first tick. The
 // byte layout is in format.go and docs/REPLAY-FORMAT.md.
@@ -25,7 +26,9 @@
 // events; Seek returns the world at any tick (the keyframe at or before it,
 // restored, then fast-forwarded); Cursor steps forward and backward for
 // playback; Play replays the whole log; Verify re-simulates and checks
-// every recorded hash. A Reader is safe for concurrent use. TickAnalyzer
+// every recorded hash, and VerifyOrigin checks a fork's lineage against its
+// source. Files of every format version from MinFormatVersion to
+// FormatVersion are read; the writer writes FormatVersion. A Reader is safe for concurrent use. TickAnalyzer
 // works out what each tick did (shots, hits, kills, distance), for the read
 // models of package replay/projection, which count it (MatchStats).
 //
@@ -34,7 +37,10 @@
 // the header first, with NewStreamReader. Sealed chunks are immutable, so
 // those bytes can be cached anywhere. To seek in what has arrived so far,
 // keep the bytes and Grow a Reader over them as chunks come (only the new
-// ones are read); Cursor.Rebase moves a cursor onto the grown Reader.
+// ones are read); Cursor.Rebase moves a cursor onto the grown Reader. A Tail
+// indexes the sealed chunks of a file being written without decoding them,
+// and ReadChunk and ReadFooter read a piece it has found, so that a server
+// can serve each chunk at a URL of its own.
 //
 // Untrusted input: every length and count is checked against a cap
 // (MaxHeaderLen, MaxChunkLen, MaxRawLen, MaxTickEvents, MaxChunkEvents, ...)

@@ -128,7 +128,7 @@ func dumpFile(t *testing.T, file []byte) string {
 		read()
 		d.line(2, body[start:r.Offset()], "%s", what)
 	}
-	field("array of 7", func() { r.ArrayLen("", 7, 7) })
+	field("array of 8", func() { r.ArrayLen("", 8, 8) })
 	field(fmt.Sprintf("uint simulation version %d", h.SimVersion), func() { r.Int("", 0, 1<<31-1) })
 	field(fmt.Sprintf("uint tick rate %d", h.TickRate), func() { r.Int("", 0, 1<<31-1) })
 	field(fmt.Sprintf("uint start tick %d", h.StartTick), func() { r.Int("", 0, 1<<32-1) })
@@ -136,6 +136,10 @@ func dumpFile(t *testing.T, file []byte) string {
 	field(fmt.Sprintf("str map %q", h.Map), func() { r.Str("", 1<<20) })
 	field(fmt.Sprintf("bin map source, %d bytes of text", len(h.MapSource)), func() { r.Bin("", 1<<20) })
 	field(fmt.Sprintf("int start time %d ns (%s)", h.Start.UnixNano(), h.Start.Format(time.RFC3339)), func() { r.Int("", -1<<63, 1<<63-1) })
+	if h.Origin != nil {
+		t.Fatal("the example is not a fork")
+	}
+	field("nil: no origin (not a fork)", func() { r.Nil() })
 	off := 18 + bodyLen
 	for i := 0; ; i++ {
 		typ := file[off]
@@ -285,8 +289,47 @@ func dumpFooter(t *testing.T, p *dumper, raw []byte) {
 	}
 }
 
-// TestFormatDoc checks the example in docs/REPLAY-FORMAT.md against the
-// code; -update rewrites it.
+// docOrigin is the origin of the example in §3.
+var docOrigin = Origin{Replay: "duel-20250101-120000-ab12", Tick: 6000, Hash: 0x3a1f00c29b44e107}
+
+// dumpOrigin annotates the header's element 7 for o, as the writer
+// encodes it, and checks that the header's reader reads it back.
+func dumpOrigin(t *testing.T, o Origin) string {
+	t.Helper()
+	h := Header{MatchID: "x", Map: "tiny", MapSource: []byte(docMap), TickRate: 10, Origin: &o}
+	file := appendHeader(nil, &h)
+	back, err := parseHeaderBody(file[:18], file[18:])
+	if err != nil || back.Origin == nil || *back.Origin != o {
+		t.Fatalf("the origin reads back as %+v (%v)", back.Origin, err)
+	}
+	raw := mpack.Append(nil, func(a *mpack.Appender) {
+		a.ArrayLen(3)
+		a.Str(o.Replay)
+		a.Uint(uint64(o.Tick))
+		a.Uint(o.Hash)
+	})
+	if !bytes.HasSuffix(file, raw) {
+		t.Fatal("the header does not end with the origin as dumped")
+	}
+	var d dumper
+	r := mpack.NewReader(raw)
+	take := func(indent int, what string, read func()) {
+		start := r.Offset()
+		read()
+		d.line(indent, raw[start:r.Offset()], "%s", what)
+	}
+	take(0, "array of 3", func() { r.ArrayLen("", 3, 3) })
+	take(1, fmt.Sprintf("str %q", o.Replay), func() { r.Str("", 255) })
+	take(1, fmt.Sprintf("uint tick %d", o.Tick), func() { r.Uint32("") })
+	take(1, fmt.Sprintf("uint hash 0x%016x", o.Hash), func() { r.Uint64("") })
+	if !bytes.Equal(d.shown, raw) {
+		t.Fatal("the origin's dump does not show the origin")
+	}
+	return d.out.String()
+}
+
+// TestFormatDoc checks the examples in docs/REPLAY-FORMAT.md against the
+// code; -update rewrites them.
 func TestFormatDoc(t *testing.T) {
 	file := docReplay(t)
 	rd, err := NewReader(bytes.NewReader(file), int64(len(file)))
@@ -296,26 +339,31 @@ func TestFormatDoc(t *testing.T) {
 	if err := rd.Verify(nil); err != nil {
 		t.Fatal(err)
 	}
-	dump := dumpFile(t, file)
 	doc, err := os.ReadFile(formatDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	re := regexp.MustCompile("(?s)(<!-- example: file -->\n```\n)(.*?)(```)")
-	m := re.FindSubmatchIndex(doc)
-	if m == nil {
-		t.Fatalf("%s has no <!-- example: file --> block", formatDoc)
+	out, changed := doc, false
+	for _, ex := range []struct{ name, dump string }{{"file", dumpFile(t, file)}, {"origin", dumpOrigin(t, docOrigin)}} {
+		re := regexp.MustCompile("(?s)(<!-- example: " + ex.name + " -->\\n```\\n)(.*?)(```)")
+		m := re.FindSubmatchIndex(out)
+		if m == nil {
+			t.Fatalf("%s has no <!-- example: %s --> block", formatDoc, ex.name)
+		}
+		if string(out[m[4]:m[5]]) != ex.dump {
+			out = append(append(append([]byte(nil), out[:m[4]]...), ex.dump...), out[m[5]:]...)
+			changed = true
+		}
 	}
-	if string(doc[m[4]:m[5]]) == dump {
+	if !changed {
 		return
 	}
 	// The -update flag is defined by the golden test of package replay_test,
 	// which shares this test binary.
 	if f := flag.Lookup("update"); f == nil || f.Value.String() != "true" {
-		t.Fatalf("the example in %s is not what the code writes; run go test ./replay -run TestFormatDoc -update "+
+		t.Fatalf("the examples in %s are not what the code writes; run go test ./replay -run TestFormatDoc -update "+
 			"(a new version of github.com/klauspost/compress may compress differently: then that is all there is to do)", formatDoc)
 	}
-	out := append(append(append([]byte(nil), doc[:m[4]]...), dump...), doc[m[5]:]...)
 	if err := os.WriteFile(formatDoc, out, 0o644); err != nil {
 		t.Fatal(err)
 	}

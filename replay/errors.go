@@ -27,4 +27,7 @@ var (
 	// not opened: a named pipe would block the reader, a link could lead
 	// anywhere.
 	ErrNotRegular = errors.New("replay: not a regular file")
+	// ErrNotFork: VerifyOrigin was asked about a recording whose header
+	// has no origin.
+	ErrNotFork = errors.New("replay: not a fork: the header has no origin")
 )

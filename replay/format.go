@@ -68,9 +68,14 @@ import (
 //	| Magic "SKIRMEND"                                      |
 //	+------+------+------+------+------+------+------+------+
 
-// FormatVersion is the version of the file format this package writes and
-// reads. Files of other versions are refused with ErrVersion.
-const FormatVersion = 1
+// FormatVersion is the version of the file format this package writes. It
+// reads every version from MinFormatVersion to FormatVersion and refuses
+// the others with ErrVersion. Version 2 added the header's origin (the
+// lineage of a forked match); a file of version 1 reads as one without.
+const FormatVersion = 2
+
+// MinFormatVersion is the oldest format version this package reads.
+const MinFormatVersion = 1
 
 // Extension is the file name extension of replays.
 const Extension = ".skr"
@@ -103,6 +108,8 @@ const (
 	MaxMatchIDLen = 64
 	// MaxMapNameLen caps the map name.
 	MaxMapNameLen = 64
+	// MaxOriginIDLen caps the origin's replay id: a file name.
+	MaxOriginIDLen = 255
 	// MaxRawLen caps a chunk's decompressed size. A one-second chunk of a
 	// full match is a few KiB.
 	MaxRawLen = 4 << 20

@@ -3,6 +3,7 @@ package replay_test
 import (
 	"bytes"
 	"io"
+	"os"
 	"testing"
 	"time"
 
@@ -11,7 +12,8 @@ import (
 	"github.com/skirmishgg/skirmish/sim"
 )
 
-// fuzzSeeds are small real replays: whole, without footer, and cut short.
+// fuzzSeeds are small real replays: whole, without footer, and cut short;
+// a fork (with an origin in its header); a file of format version 1.
 func fuzzSeeds(f *testing.F) {
 	rec := record(f, matchOptions(f, 2, 3*time.Second, 5), replay.Options{ChunkTicks: 10, KeyframeTicks: 30})
 	l := layoutOf(f, rec.data)
@@ -19,6 +21,12 @@ func fuzzSeeds(f *testing.F) {
 	f.Add(rec.data[:l.footer])
 	f.Add(rec.data[:l.chunks[len(l.chunks)-1]+15])
 	f.Add(rec.data[:l.header])
+	f.Add(fork(f, openBytes(f, rec.data), "seed", 90, 40))
+	v1, err := os.ReadFile("testdata/v1-arena-4p-30s.skr")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(v1[:min(len(v1), 2000)])
 }
 
 // FuzzOpen opens arbitrary bytes as a replay and uses what opens: it must

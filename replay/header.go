@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"hash/crc32"
 	"time"
+	"unicode/utf8"
 
 	"github.com/skirmishgg/skirmish/protocol/mpack"
 	"github.com/skirmishgg/skirmish/sim"
 )
 
-// Header describes a match. The writer's caller fills the first five fields;
+// Header describes a match. The writer's caller fills the first six fields;
 // the writer fills the rest.
 type Header struct {
 	MatchID string
@@ -20,11 +21,30 @@ type Header struct {
 	MapSource []byte
 	TickRate  int32
 	Start     time.Time // when the recording started; stored to the nanosecond, read back in UTC
+	// Origin is set for the recording of a match forked from another
+	// recording: where its first world comes from. Nil otherwise, and in
+	// every file of format version 1.
+	Origin *Origin
 
 	// Filled by the writer.
 	FormatVersion uint16
 	SimVersion    int    // sim.Version of the recording server
 	StartTick     uint32 // the tick of the world the recording starts from
+}
+
+// Origin is the lineage of a forked match: the recording its first world
+// was taken from. A fork keeps its source's tick numbering, so Tick is
+// also the fork's StartTick, and Hash is the hash of the fork's first
+// snapshot: Verify checks that, and VerifyOrigin checks it against the
+// source recording itself.
+type Origin struct {
+	// Replay is the source recording's id: its file name without the
+	// extension, as a server lists it (at most MaxOriginIDLen bytes).
+	Replay string `json:"replay"`
+	// Tick is the tick of the source's world the fork starts from.
+	Tick uint32 `json:"tick"`
+	// Hash is the source's world hash at Tick (sim.World.Hash).
+	Hash uint64 `json:"hash"`
 }
 
 // ParseMap parses the map stored in the header.
@@ -41,6 +61,8 @@ func (h *Header) check() error {
 		return fmt.Errorf("replay: map source of %d bytes, want 1 to %d", len(h.MapSource), MaxMapSourceLen)
 	case h.TickRate < sim.MinTickRate || h.TickRate > sim.MaxTickRate:
 		return fmt.Errorf("replay: tick rate %d outside %d..%d", h.TickRate, sim.MinTickRate, sim.MaxTickRate)
+	case h.Origin != nil && (h.Origin.Replay == "" || len(h.Origin.Replay) > MaxOriginIDLen || !utf8.ValidString(h.Origin.Replay)):
+		return fmt.Errorf("replay: origin replay id of %d bytes, want 1 to %d of UTF-8", len(h.Origin.Replay), MaxOriginIDLen)
 	}
 	return nil
 }
@@ -57,7 +79,7 @@ func appendHeader(dst []byte, h *Header) []byte {
 		nanos = h.Start.UnixNano()
 	}
 	dst = mpack.Append(dst, func(a *mpack.Appender) {
-		a.ArrayLen(7)
+		a.ArrayLen(8)
 		a.Uint(uint64(h.SimVersion))
 		a.Uint(uint64(h.TickRate))
 		a.Uint(uint64(h.StartTick))
@@ -65,6 +87,14 @@ func appendHeader(dst []byte, h *Header) []byte {
 		a.Str(h.Map)
 		a.Bin(h.MapSource)
 		a.Int(nanos)
+		if o := h.Origin; o != nil {
+			a.ArrayLen(3)
+			a.Str(o.Replay)
+			a.Uint(uint64(o.Tick))
+			a.Uint(o.Hash)
+		} else {
+			a.Nil()
+		}
 	})
 	hdr := dst[start:]
 	binary.LittleEndian.PutUint32(hdr[10:14], uint32(len(dst)-body))
@@ -83,8 +113,8 @@ func parseHeaderPrefix(p []byte) (bodyLen int, err error) {
 	switch {
 	case v == 0:
 		return 0, errAt("header", 0, ErrCorrupt, "format version 0")
-	case v != FormatVersion:
-		return 0, errAt("header", 0, ErrVersion, "format version %d, this reader reads %d", v, FormatVersion)
+	case v < MinFormatVersion || v > FormatVersion:
+		return 0, errAt("header", 0, ErrVersion, "format version %d, this reader reads %d to %d", v, MinFormatVersion, FormatVersion)
 	}
 	n := binary.LittleEndian.Uint32(p[10:14])
 	if n == 0 || n > MaxHeaderLen {
@@ -103,8 +133,13 @@ func parseHeaderBody(prefix, body []byte) (Header, error) {
 	r := mpack.GetReader(body)
 	defer mpack.PutReader(r)
 	var h Header
-	h.FormatVersion = FormatVersion
-	r.ArrayLen("fields", 7, 7)
+	h.FormatVersion = binary.LittleEndian.Uint16(prefix[8:10])
+	// Version 1 has the first 7 fields; version 2 adds the origin.
+	fields := 7
+	if h.FormatVersion >= 2 {
+		fields = 8
+	}
+	r.ArrayLen("fields", fields, fields)
 	h.SimVersion = int(r.Int("sim version", 0, 1<<31-1))
 	h.TickRate = int32(r.Int("tick rate", sim.MinTickRate, sim.MaxTickRate))
 	h.StartTick = r.Uint32("start tick")
@@ -112,6 +147,17 @@ func parseHeaderBody(prefix, body []byte) (Header, error) {
 	h.Map = r.Str("map", MaxMapNameLen)
 	h.MapSource = append([]byte(nil), r.Bin("map source", MaxMapSourceLen)...)
 	nanos := r.Int("start time", -1<<63, 1<<63-1)
+	if fields == 8 && !r.Nil() {
+		r.ArrayLen("origin", 3, 3)
+		h.Origin = &Origin{
+			Replay: r.Str("origin replay id", MaxOriginIDLen),
+			Tick:   r.Uint32("origin tick"),
+			Hash:   r.Uint64("origin hash"),
+		}
+		if h.Origin.Replay == "" && r.Err() == nil {
+			return Header{}, errAt("header", 0, ErrCorrupt, "body: origin with an empty replay id")
+		}
+	}
 	if err := r.End("header"); err != nil {
 		return Header{}, errAt("header", 0, ErrCorrupt, "body %v", err)
 	}

@@ -52,6 +52,9 @@ type Info struct {
 	TickRate      int32
 	FormatVersion uint16
 	SimVersion    int
+	// Origin is where a forked match's first world comes from; nil for a
+	// match that was not forked.
+	Origin *Origin
 	// FirstTick is the tick of the world the recording starts from; frames
 	// follow from FirstTick+1 to LastTick. Ticks is LastTick-FirstTick.
 	FirstTick, LastTick, Ticks uint32
@@ -436,6 +439,7 @@ func (r *Reader) Info() Info {
 		TickRate:      r.hdr.TickRate,
 		FormatVersion: r.hdr.FormatVersion,
 		SimVersion:    r.hdr.SimVersion,
+		Origin:        r.hdr.Origin,
 		FirstTick:     r.hdr.StartTick,
 		LastTick:      r.hdr.StartTick,
 		Players:       append([]PlayerInfo(nil), r.players...),
@@ -461,6 +465,17 @@ func (r *Reader) Info() Info {
 		}
 	}
 	return in
+}
+
+// KeyframeTicks returns the ticks of the worlds the keyframes hold (each
+// keyframe chunk's first tick - 1), in order: the ticks Seek reaches
+// without simulating.
+func (r *Reader) KeyframeTicks() []uint32 {
+	ticks := make([]uint32, len(r.keys))
+	for i, k := range r.keys {
+		ticks[i] = r.index[k].first - 1
+	}
+	return ticks
 }
 
 // Close closes the file opened by Open.

@@ -173,6 +173,17 @@ func checkStart(h *Header, initial *sim.World) error {
 	if initial.Tick == 1<<32-1 {
 		return errors.New("replay: initial world at the last tick")
 	}
+	if o := h.Origin; o != nil {
+		// A fork keeps its source's ticks, and its first world is the
+		// source's world at the origin's tick: anything else would be a
+		// lineage the recording itself contradicts.
+		if o.Tick != initial.Tick {
+			return fmt.Errorf("replay: origin at tick %d, the initial world is at %d", o.Tick, initial.Tick)
+		}
+		if hash := initial.Hash(); o.Hash != hash {
+			return fmt.Errorf("replay: origin hash %016x, the initial world hashes to %016x", o.Hash, hash)
+		}
+	}
 	return nil
 }
 
@@ -196,6 +207,10 @@ func NewWriter(f WriteSyncer, h Header, initial *sim.World, o Options) (*Writer,
 	}
 	h.FormatVersion = FormatVersion
 	h.SimVersion = sim.Version
+	if h.Origin != nil {
+		o := *h.Origin // the caller's stays the caller's
+		h.Origin = &o
+	}
 	h.StartTick = initial.Tick
 	hdr := appendHeader(nil, &h)
 	if _, err := f.Write(hdr); err != nil {

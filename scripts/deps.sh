@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # deps.sh installs the Debian/Ubuntu packages needed to build and test Skirmish:
 # the X11, OpenGL and ALSA headers and gcc for the Ebiten client (and for -race),
-# Xvfb to run the client's tests without a display, and qemu-user-static to run the
-# arm64 determinism tests (go test -exec qemu-aarch64-static; binfmt is not needed).
+# Xvfb to run the client's tests without a display, qemu-user-static to run the
+# arm64 determinism tests (go test -exec qemu-aarch64-static; binfmt is not needed),
+# and nginx, which the spectator cache test starts on loopback in front of a server
+# (deploy/nginx/spectators.conf; the test runs its own nginx, never the system's).
 #
 # It only installs what is missing, so it is cheap to run before every build:
 # when everything is present it prints nothing and exits 0.
@@ -14,7 +16,7 @@ set -euo pipefail
 packages=(
 	libxrandr-dev libxcursor-dev libxinerama-dev libxi-dev libxxf86vm-dev
 	libgl1-mesa-dev libx11-dev pkg-config gcc libasound2-dev
-	xvfb xauth qemu-user-static
+	xvfb xauth qemu-user-static nginx
 	"$@"
 )
 
@@ -32,6 +34,7 @@ if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>
 	command -v pkg-config >/dev/null 2>&1 || missing_tools+=(pkg-config)
 	command -v xvfb-run >/dev/null 2>&1 || missing_tools+=(xvfb-run)
 	have_qemu || missing_tools+=(qemu-aarch64-static)
+	command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing_tools+=(nginx)
 	if ((${#missing_tools[@]} == 0)); then
 		exit 0
 	fi

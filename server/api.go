@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -26,12 +27,16 @@ func (s *Server) routes() {
 	mux.HandleFunc("GET /api/matches", s.listMatches)
 	mux.HandleFunc("GET /api/matches/{id}", s.getMatch)
 	mux.HandleFunc("GET /api/matches/{id}/live", s.live)
+	mux.HandleFunc("GET /api/nodes", s.listNodes)
 	mux.HandleFunc("GET /api/maps/{name}", s.getMap)
 	mux.HandleFunc("GET /api/replays", s.listReplays)
 	mux.HandleFunc("GET /api/replays/{id}", s.getReplay)
+	mux.HandleFunc("POST /api/replays/{id}/fork", s.forkRoute(s.forkReplay))
+	mux.HandleFunc("POST /api/matches/{id}/fork", s.forkRoute(s.forkMatch))
 	mux.HandleFunc("POST /api/admin/matches/{id}/end", s.admin(s.endMatch))
 	mux.HandleFunc("POST /api/admin/matches/{id}/kick/{player}", s.admin(s.kickPlayer))
 	s.readModelRoutes(mux)
+	s.chunkRoutes(mux)
 	s.mux = mux
 }
 
@@ -47,16 +52,25 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ready\n"))
 }
 
-// matchJSON is a match as the API shows it.
+// matchJSON is a match as the API shows it. In a fleet, node and url name
+// the node that hosts it.
 type matchJSON struct {
-	ID      string       `json:"id"`
-	Map     string       `json:"map"`
-	Players int          `json:"players"`
-	Tick    uint32       `json:"tick"`
-	Started time.Time    `json:"started"`
-	State   string       `json:"state"`
-	Replay  string       `json:"replay"`
-	Roster  []playerJSON `json:"roster,omitempty"`
+	ID         string    `json:"id"`
+	Map        string    `json:"map"`
+	Players    int       `json:"players"`
+	MaxPlayers int       `json:"max_players"`
+	Tick       uint32    `json:"tick"`
+	Started    time.Time `json:"started"`
+	State      string    `json:"state"`
+	Replay     string    `json:"replay"`
+	Node       string    `json:"node,omitempty"`
+	URL        string    `json:"url,omitempty"`
+	// A forked match's origin; while it holds its first world for its
+	// players, waiting (and, for one match, whom it waits for).
+	Fork       *ForkOrigin  `json:"fork,omitempty"`
+	Waiting    bool         `json:"waiting,omitempty"`
+	WaitingFor []string     `json:"waiting_for,omitempty"`
+	Roster     []playerJSON `json:"roster,omitempty"`
 }
 
 type playerJSON struct {
@@ -67,35 +81,63 @@ type playerJSON struct {
 	Kills     int32        `json:"kills"`
 	Deaths    int32        `json:"deaths"`
 	Connected bool         `json:"connected"`
+	Bot       bool         `json:"bot,omitempty"`  // a forked match's player that a bot plays
+	Open      bool         `json:"open,omitempty"` // a forked match's player that no client has taken yet
 }
 
 func (m *match) summary() matchJSON {
-	return matchJSON{
-		ID: m.id, Map: m.mapName, Players: int(m.seats.Load()), Tick: m.tick.Load(),
-		Started: m.start.UTC(), State: m.state.Load().(string), Replay: m.replayID,
+	j := matchJSON{
+		ID: m.id, Map: m.mapName, Players: int(m.seats.Load()), MaxPlayers: m.srv.opts.MaxPlayers,
+		Tick: m.tick.Load(), Started: m.start.UTC(), State: m.state.Load().(string), Replay: m.replayID,
+		Waiting: m.waiting.Load(),
 	}
+	if o := m.origin; o != nil {
+		j.Fork = &ForkOrigin{Replay: o.Replay, Tick: o.Tick, Hash: fmt.Sprintf("%016x", o.Hash)}
+	}
+	if f := m.srv.opts.Fleet; f != nil {
+		self := f.Self()
+		j.Node, j.URL = self.ID, self.URL
+	}
+	return j
 }
 
+// listMatches answers GET /api/matches: this node's matches, and in a
+// fleet those of every other node, from the directory.
 func (s *Server) listMatches(w http.ResponseWriter, r *http.Request) {
 	out := []matchJSON{}
 	for _, m := range s.sortedMatches() {
 		out = append(out, m.summary())
 	}
+	if f := s.opts.Fleet; f != nil {
+		self := f.Self().ID
+		for _, m := range f.Matches() {
+			if m.Node != self {
+				out = append(out, matchJSON{ID: m.ID, Map: m.Map, Players: m.Players, MaxPlayers: m.MaxPlayers,
+					Tick: m.Tick, Started: m.Started, State: m.State, Replay: m.Replay, Node: m.Node, URL: m.URL})
+			}
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	}
 	writeJSON(w, out)
 }
 
 func (s *Server) getMatch(w http.ResponseWriter, r *http.Request) {
-	m := s.lookup(w, r)
+	m := s.lookup(w, r, forward)
 	if m == nil {
 		return
 	}
 	j := m.summary()
 	ok := m.do(func() {
+		j.Tick, j.Waiting = m.world.Tick, m.holding
+		if m.holding {
+			j.WaitingFor = m.waitingFor()
+		}
 		for i := range m.world.Players {
 			p := &m.world.Players[i]
 			st := m.players[p.ID]
 			j.Roster = append(j.Roster, playerJSON{ID: p.ID, Name: p.Name, Alive: p.Alive, Health: p.Health,
-				Kills: p.Kills, Deaths: p.Deaths, Connected: st != nil && st.sess != nil})
+				Kills: p.Kills, Deaths: p.Deaths, Connected: st != nil && st.sess != nil,
+				Bot: st != nil && st.bot != nil, Open: st != nil && st.open})
 		}
 	})
 	if !ok {
@@ -106,14 +148,15 @@ func (s *Server) getMatch(w http.ResponseWriter, r *http.Request) {
 }
 
 // lookup finds the match named in the URL, answering 400 or 404 itself.
-func (s *Server) lookup(w http.ResponseWriter, r *http.Request) *match {
+// A match on another node of the fleet is answered there: remote says how.
+func (s *Server) lookup(w http.ResponseWriter, r *http.Request, remote remoteMode) *match {
 	id := r.PathValue("id")
 	if !validID(id) {
 		http.Error(w, "invalid match id", http.StatusBadRequest)
 		return nil
 	}
 	m := s.match(id)
-	if m == nil {
+	if m == nil && !s.elsewhere(w, r, id, remote) {
 		http.Error(w, "no such match", http.StatusNotFound)
 	}
 	return m
@@ -158,7 +201,7 @@ func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
 }
 
 func (s *Server) endMatch(w http.ResponseWriter, r *http.Request) {
-	m := s.lookup(w, r)
+	m := s.lookup(w, r, forward)
 	if m == nil {
 		return
 	}
@@ -168,7 +211,7 @@ func (s *Server) endMatch(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) kickPlayer(w http.ResponseWriter, r *http.Request) {
-	m := s.lookup(w, r)
+	m := s.lookup(w, r, forward)
 	if m == nil {
 		return
 	}
@@ -193,8 +236,12 @@ func (s *Server) kickPlayer(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]any{"kicked": id})
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
+func writeJSON(w http.ResponseWriter, v any) { writeJSONStatus(w, http.StatusOK, v) }
+
+// writeJSONStatus answers with status and v as JSON.
+func writeJSONStatus(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v) // an error means the client went away; nothing more to tell it

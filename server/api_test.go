@@ -89,7 +89,7 @@ func TestQueryAPI(t *testing.T) {
 		Replays []struct {
 			ID      string   `json:"id"`
 			Map     string   `json:"map"`
-			Players []string `json:"players"`
+			Players []string `json:"player_names"`
 			Size    int64    `json:"size"`
 			Ticks   uint32   `json:"ticks"`
 		} `json:"replays"`

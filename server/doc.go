@@ -30,6 +30,16 @@
 // match loop; /readyz also says whether replays can be written (disk.go).
 // The replay directory is read only through a replay.Dir (regular files, no
 // link followed): the replay list, files and live streams (replays.go), the
-// read models (readmodels.go), and the retention that removes old replays
-// on its own goroutine (retention.go).
+// chunk URLs, which serve each sealed piece of a replay at an immutable URL
+// for HTTP caches (chunks.go: chunkIndex and chunkPiece decide where the
+// pieces come from), the read models (readmodels.go), and the retention
+// that removes old replays on its own goroutine (retention.go).
+//
+// Fork (fork.go) makes a match from the world of a recording at any of its
+// ticks, through the same reservation, fleet claim and creation as any new
+// match; the HTTP API's fork routes (forkapi.go) and the desktop client's
+// practice server both call it. Inside the loop (forkmatch.go), a forked
+// match holds its first world until the clients of its players have taken
+// their places by name, then starts, and the match goroutine runs a
+// sim/brain bot for each player nobody took (or removes it).
 package server

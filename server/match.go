@@ -15,13 +15,15 @@ import (
 	"github.com/skirmishgg/skirmish/protocol"
 	"github.com/skirmishgg/skirmish/replay"
 	"github.com/skirmishgg/skirmish/sim"
+	"github.com/skirmishgg/skirmish/sim/brain"
 )
 
 // Match states, as the HTTP API reports them.
 const (
-	stateRunning = "running"
-	stateEnding  = "ending"
-	stateEnded   = "ended"
+	stateStarting = "starting" // placed on a node of the fleet, which creates it when its first client arrives
+	stateRunning  = "running"
+	stateEnding   = "ending"
+	stateEnded    = "ended"
 )
 
 // match is one game. Its goroutine (run) owns the world, the players and
@@ -35,7 +37,8 @@ type match struct {
 	mapName  string
 	start    time.Time
 	replayID string
-	creator  string // the address of the client whose hello created it
+	creator  string         // the address of the client whose hello created it
+	origin   *replay.Origin // a forked match's: where its first world comes from
 	log      *slog.Logger
 
 	in   chan inbound
@@ -47,7 +50,14 @@ type match struct {
 	tick      atomic.Uint32
 	connected atomic.Int32
 	state     atomic.Value // string
-	seats     atomic.Int32 // players, connected or waiting to resume
+	seats     atomic.Int32 // players, connected or waiting to resume, and a fork's players without a client
+	waiting   atomic.Bool  // a fork holds its first world for its players (forkmatch.go)
+	// sealed is the last tick on disk (the writer's OnSeal), once hasSealed.
+	sealed    atomic.Uint32
+	hasSealed atomic.Bool
+	// clockBase is the time, in Unix nanoseconds, at which the match clock
+	// read 0 (sessions read it for pongs and command timestamps).
+	clockBase atomic.Int64
 
 	// Owned by the match goroutine.
 	world    *sim.World
@@ -64,6 +74,12 @@ type match struct {
 	unplayed bool // the match ends unplayed: its replay goes
 	failed   bool // the replay writer has failed (and said so, once)
 	ticks    int  // simulated since the start, for the keep-alive rounds
+
+	// A forked match's (forkmatch.go): when it stops waiting for its players,
+	// and the bots' commands for the next tick.
+	holdUntil time.Time
+	holding   bool
+	botCmds   []sim.Input
 }
 
 // seat is a player's place in a match; its session is nil while the player
@@ -80,6 +96,12 @@ type seat struct {
 	resyncs    int
 	resyncAt   time.Time // when the last resync was sent
 	resyncTick uint32    // the tick of its snapshot; reports up to it are stale
+
+	// A forked match's players (forkmatch.go): forked is a player of the forked
+	// world; open is one that no client has taken yet; wait says the match
+	// holds its first world for it; bot plays it while no client does.
+	forked, open, wait bool
+	bot                brain.Brain
 }
 
 type tickHash struct {
@@ -101,25 +123,32 @@ type inbound struct {
 	hash *protocol.HashReport // set for a hash report instead of a command
 }
 
-func newMatch(srv *Server, id, creator string) (*match, error) {
+// newMatch makes match id, created by the client at address creator: on
+// the server's map from tick 0, or for a fork (f not nil) from f's world.
+func newMatch(srv *Server, id, creator string, f *forkSpec) (*match, error) {
 	o := &srv.opts
-	src, err := o.Maps(o.Map)
-	if err != nil {
-		return nil, err
-	}
-	m, err := sim.ParseMap(o.Map, src)
-	if err != nil {
-		return nil, err
-	}
-	w, err := sim.NewWorld(m, int32(o.TickRate))
-	if err != nil {
-		return nil, err
+	var w *sim.World
+	mapName, src := o.Map, []byte(nil)
+	if f == nil {
+		var err error
+		if src, err = o.Maps(o.Map); err != nil {
+			return nil, err
+		}
+		m, err := sim.ParseMap(o.Map, src)
+		if err != nil {
+			return nil, err
+		}
+		if w, err = sim.NewWorld(m, int32(o.TickRate)); err != nil {
+			return nil, err
+		}
+	} else {
+		w, mapName, src = f.world, f.mapName, f.mapSource
 	}
 	start := time.Now()
 	mt := &match{
 		srv:     srv,
 		id:      id,
-		mapName: o.Map,
+		mapName: mapName,
 		start:   start,
 		creator: creator,
 		log:     o.Logger.With("match", id),
@@ -132,15 +161,27 @@ func newMatch(srv *Server, id, creator string) (*match, error) {
 		nextID:  1,
 	}
 	mt.state.Store(stateRunning)
-	h := replay.Header{MatchID: id, Map: o.Map, MapSource: src, TickRate: int32(o.TickRate), Start: start}
+	mt.tick.Store(w.Tick)
+	mt.clockBase.Store(start.UnixNano())
+	h := replay.Header{MatchID: id, Map: mapName, MapSource: src, TickRate: w.TickRate, Start: start}
+	if f != nil {
+		o := f.origin
+		mt.origin, h.Origin = &o, &o
+		mt.seatForked(f)
+	}
 	ro := replay.Options{
 		ChunkTicks: o.ChunkTicks, KeyframeTicks: o.KeyframeTicks,
 		OnBehind: func(queued int) {
 			srv.metrics.replayBehind.Inc()
 			mt.log.Warn("replay writer falling behind", "queued_chunks", queued)
 		},
-		OnSeal: func(uint32) { srv.disk.ok() },
+		OnSeal: func(last uint32) {
+			srv.disk.ok()
+			mt.sealed.Store(last)
+			mt.hasSealed.Store(true)
+		},
 	}
+	var err error
 	// A replay id is unique even when a match id comes back within a
 	// second: the random suffix differs, and a clash is retried.
 	for try := 0; ; try++ {
@@ -163,8 +204,13 @@ func replayID(id string, start time.Time) string {
 	return id + "-" + start.UTC().Format("20060102-150405") + "-" + randomHex(2)
 }
 
-// clock is the match clock in milliseconds, the time base of commands and pongs.
-func (m *match) clock() uint32 { return uint32(time.Since(m.start).Milliseconds()) }
+// clock is the match clock in milliseconds, the time base of commands and
+// pongs. It reads about tick × 1000 / tick rate when the loop simulates a
+// tick: from 0 in a new match, from a fork's first tick's time when the
+// fork starts (clients tell the server's present tick from it).
+func (m *match) clock() uint32 {
+	return uint32(time.Since(time.Unix(0, m.clockBase.Load())).Milliseconds())
+}
 
 // run is the match goroutine: a drift-free tick schedule that never
 // accumulates lag. If a tick runs late by more than a whole period, the
@@ -172,7 +218,10 @@ func (m *match) clock() uint32 { return uint32(time.Since(m.start).Milliseconds(
 // simulating the missed ticks in a burst.
 func (m *match) run() {
 	defer close(m.done)
-	period := time.Second / time.Duration(m.srv.opts.TickRate)
+	period := time.Second / time.Duration(m.world.TickRate)
+	if m.holding && !m.hold(period) {
+		return
+	}
 	base, n := time.Now(), int64(0)
 	timer := time.NewTimer(period)
 	defer timer.Stop()
@@ -220,6 +269,7 @@ func (m *match) tickOnce(period time.Duration) {
 		}
 	}
 	m.pending = m.pending[:0]
+	m.applyBots()
 	// Commands beyond maxCommandsPerTick wait for the next tick, which keeps
 	// every frame well under the protocol's message size limit.
 	for range min(len(m.in), maxCommandsPerTick) {
@@ -254,6 +304,7 @@ func (m *match) tickOnce(period time.Duration) {
 			st.sess.sendWire(wire)
 		}
 	}
+	m.thinkBots()
 	if m.connected.Load() == 0 {
 		m.emptyFor += period
 	} else {
@@ -325,7 +376,7 @@ func (m *match) checkEnd(period time.Duration) string {
 	o := &m.srv.opts
 	now := time.Now()
 	for _, st := range m.order {
-		if st.sess == nil && now.Sub(st.leftAt) >= o.ResumeGrace {
+		if st.sess == nil && st.bot == nil && !st.open && now.Sub(st.leftAt) >= o.ResumeGrace {
 			m.leave(st, "resume grace period over")
 		}
 	}
@@ -353,6 +404,10 @@ func (m *match) checkEnd(period time.Duration) string {
 // join seats a new player for s. The player's Join event takes effect at the
 // next tick; the welcome carries the world as it is now, and frames follow.
 func (m *match) join(s *session, name string) error {
+	if st := m.forkedSeat(name); st != nil {
+		m.take(st, s)
+		return nil
+	}
 	if len(m.players) >= m.srv.opts.MaxPlayers || len(m.world.Players)+len(m.pending) >= sim.MaxPlayers {
 		return errMatchFull
 	}
@@ -386,14 +441,22 @@ func (m *match) resume(s *session, token string) error {
 	return errBadResume
 }
 
-// attach connects st to s and sends the welcome.
+// attach connects st to s and sends the welcome; a fork that holds its
+// first world sends it when it starts (forkmatch.go).
 func (m *match) attach(st *seat, s *session) {
 	st.sess = s
-	st.resyncs, st.resyncTick = 0, m.world.Tick // the welcome's snapshot is a fresh start
 	s.player = st.id
 	m.connected.Add(1)
 	m.srv.metrics.sessions.Inc()
-	s.send((&protocol.Welcome{
+	if !m.holding {
+		m.welcome(st)
+	}
+}
+
+// welcome sends st's client the welcome: the world as it is now.
+func (m *match) welcome(st *seat) {
+	st.resyncs, st.resyncTick = 0, m.world.Tick // the welcome's snapshot is a fresh start
+	st.sess.send((&protocol.Welcome{
 		Player: st.id, Match: m.id, Map: m.mapName, TickRate: m.world.TickRate,
 		Tick: m.world.Tick, Time: m.clock(), HashEvery: uint32(m.srv.opts.HashEvery),
 		Resume: st.token, Snapshot: m.world.AppendSnapshot(nil),
@@ -407,6 +470,12 @@ func (m *match) detach(st *seat) {
 	st.leftAt = time.Now()
 	m.connected.Add(-1)
 	m.srv.metrics.sessions.Dec()
+	m.stopMotion(st)
+}
+
+// stopMotion stops st's player's motion with server-made events, as when
+// the keys that started it are no longer held by anyone.
+func (m *match) stopMotion(st *seat) {
 	if p := m.world.Player(st.id); p != nil {
 		for _, a := range [...]struct {
 			on  bool
@@ -424,6 +493,10 @@ func (m *match) detach(st *seat) {
 func (m *match) disconnected(s *session, left bool) {
 	st := m.players[s.player]
 	if st == nil || st.sess != s {
+		return
+	}
+	if m.holding {
+		m.unhold(st) // it never had its welcome
 		return
 	}
 	if left {
@@ -488,6 +561,14 @@ func (m *match) end(reason string) {
 	}
 	m.state.Store(stateEnded)
 	m.srv.removeMatch(m)
+	if f := m.srv.opts.Fleet; f != nil {
+		f.Release(m.id)
+		if !m.unplayed {
+			f.StoreReplay(m.srv.replayPath(m.replayID), FleetReplay{
+				ID: m.replayID, Match: m.id, Map: m.mapName, Started: m.start.UTC(),
+			})
+		}
+	}
 	m.log.Info("match ended", "reason", reason, "ticks", m.world.Tick, "replay_kept", !m.unplayed)
 }
 

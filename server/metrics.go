@@ -24,9 +24,16 @@ type metrics struct {
 	resyncs      prometheus.Counter
 	desyncCloses prometheus.Counter
 	replayBehind prometheus.Counter
+	redirects    *prometheus.CounterVec
 	replayErrors prometheus.Counter
 	// replaysRemoved counts the replays the retention removed.
 	replaysRemoved prometheus.Counter
+
+	// chunkRequests and chunkBytes count the chunk URLs' requests and
+	// the bytes of their answers, by kind (chunks.go): behind a cache,
+	// what the cache did not serve.
+	chunkRequests *prometheus.CounterVec
+	chunkBytes    *prometheus.CounterVec
 
 	matchesRefused *prometheus.CounterVec
 	conns          prometheus.Gauge
@@ -64,6 +71,9 @@ func newMetrics() *metrics {
 		desyncCloses: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "skirmish_desync_closes_total", Help: "Clients closed with 4005 because their hash still differed after the most resyncs allowed.",
 		}),
+		redirects: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "skirmish_redirects_total", Help: "Hellos sent to another node of the fleet, by why: match (hosted there), resume, fullest (joining any match), placement (a new match on a less-loaded node), claim (another node won the id).",
+		}, []string{"why"}),
 		replayBehind: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "skirmish_replay_writer_behind_total", Help: "Times a replay writer's queue was full when a chunk was sealed.",
 		}),
@@ -73,6 +83,12 @@ func newMetrics() *metrics {
 		replaysRemoved: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "skirmish_replays_removed_total", Help: "Replays removed by the retention (-replay-keep).",
 		}),
+		chunkRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "skirmish_http_chunk_requests_total", Help: "Requests to the chunk URLs, by kind: index, header, chunk, footer, redirect (a match's piece sent to its replay's URL).",
+		}, []string{"kind"}),
+		chunkBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "skirmish_http_chunk_bytes_total", Help: "Body bytes of the chunk URLs' answers, by kind.",
+		}, []string{"kind"}),
 		matchesRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "skirmish_matches_refused_total", Help: "Hellos that would have created a match past a limit, by limit.",
 		}, []string{"limit"}),
@@ -85,8 +101,8 @@ func newMetrics() *metrics {
 
 func (m *metrics) register() {
 	m.reg.MustRegister(m.tickSeconds, m.tickOverruns, m.matches, m.sessions, m.accepted, m.rejected,
-		m.bytesIn, m.bytesOut, m.slowKicks, m.sendQueued, m.desyncs, m.resyncs, m.desyncCloses, m.replayBehind, m.replayErrors,
-		m.matchesRefused, m.conns, m.connsRefused, m.replaysRemoved,
+		m.bytesIn, m.bytesOut, m.slowKicks, m.sendQueued, m.desyncs, m.resyncs, m.desyncCloses, m.replayBehind, m.replayErrors, m.redirects,
+		m.matchesRefused, m.conns, m.connsRefused, m.replaysRemoved, m.chunkRequests, m.chunkBytes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
 

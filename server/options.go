@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"time"
 
 	"github.com/skirmishgg/skirmish/sim"
+	"github.com/skirmishgg/skirmish/sim/brain"
 )
 
 // Options configures a Server. ReplayDir is required; every other zero field
@@ -129,6 +131,26 @@ type Options struct {
 	// AdminToken enables the admin API for requests that carry it as a
 	// bearer token. Empty disables the admin API.
 	AdminToken string
+
+	// OpenForks lets anyone fork a match from a replay or a running match
+	// (POST /api/replays/{id}/fork, /api/matches/{id}/fork). By default a
+	// fork is an admin request: it needs AdminToken.
+	OpenForks bool
+	// ForkGrace is how long a forked match holds its first world for the
+	// clients of the players it waits for (see ForkRequest.Claim) before it
+	// starts without them. A client that has said hello waits as long for
+	// its welcome: keep it under the clients' handshake limit (the desktop
+	// client waits 10 s). Default 5 s.
+	ForkGrace time.Duration
+	// ForkRemove removes, when a forked match starts, the players of the
+	// forked world whom no client has taken. By default a bot plays each of
+	// them, from where it stands, until a client takes it over.
+	ForkRemove bool
+	// ForkBrain and ForkBotRate are the brain (sim/brain's New: "chase",
+	// "random", "storm") and command rate per second of those bots.
+	// Defaults "chase" and 3, as the desktop client's practice bots.
+	ForkBrain   string
+	ForkBotRate float64
 	// Origins lists the host patterns (path.Match syntax) of browser origins
 	// allowed to open WebSockets, besides the server's own host. Clients
 	// that send no Origin header (native clients, bots) are always allowed.
@@ -139,6 +161,18 @@ type Options struct {
 	// Maps returns the source text of a map by name. Default: the embedded
 	// maps of package assets.
 	Maps func(name string) ([]byte, error)
+
+	// Fleet joins the server to a fleet of nodes (package server/fleet:
+	// NATS JetStream): matches are listed in the fleet's directory, hellos
+	// for matches on other nodes are redirected there, finished replays
+	// are stored for every node. Nil: a standalone server.
+	Fleet Fleet
+	// Projector is the URL (http://HOST:PORT) of the fleet's
+	// skirmish-projector: the read models (leaderboard, players, summaries,
+	// heatmaps) are then its, over the whole fleet, and the server passes
+	// their requests on instead of running projections of its own.
+	// Empty: the server runs them over its own replays.
+	Projector string
 }
 
 // withDefaults returns o with every zero field set to its default, or an
@@ -179,8 +213,15 @@ func (o Options) withDefaults() (Options, error) {
 	set(&o.HTTPMaxHeaderBytes, 16<<10)
 	set(&o.MaxConns, 4096)
 	set(&o.MaxConnsPerIP, 64)
+	setD(&o.ForkGrace, 5*time.Second)
 	if o.Map == "" {
 		o.Map = "arena"
+	}
+	if o.ForkBrain == "" {
+		o.ForkBrain = "chase"
+	}
+	if o.ForkBotRate == 0 {
+		o.ForkBotRate = 3
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -200,7 +241,7 @@ func (o Options) withDefaults() (Options, error) {
 	case o.HashEvery < 1:
 		return o, fmt.Errorf("server: hash interval %d below 1", o.HashEvery)
 	case o.TimeLimit < 0 || o.EmptyGrace < 0 || o.ResumeGrace < 0 || o.MaxAge < 0 || o.MaxAhead < 0 ||
-		o.HandshakeTimeout < 0 || o.KeepAlive < 0 || o.ResyncInterval < 0 || o.UnplayedGrace < 0 ||
+		o.HandshakeTimeout < 0 || o.KeepAlive < 0 || o.ResyncInterval < 0 || o.UnplayedGrace < 0 || o.ForkGrace < 0 ||
 		o.HTTPIdleTimeout < 0 || o.HTTPReadHeaderTimeout < 0 || o.HTTPReadTimeout < 0:
 		return o, fmt.Errorf("server: negative duration")
 	case o.MaxResyncs < 1:
@@ -215,8 +256,18 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("server: send buffer %d bytes below 4096", o.SendBuffer)
 	case o.ChunkTicks < 0 || o.KeyframeTicks < 0:
 		return o, fmt.Errorf("server: negative replay interval")
+	case !(o.ForkBotRate > 0) || o.ForkBotRate > brain.MaxRate:
+		return o, fmt.Errorf("server: fork bot rate %g outside (0, %d]", o.ForkBotRate, brain.MaxRate)
+	}
+	if _, err := brain.New(o.ForkBrain, 0, o.ForkBotRate); err != nil {
+		return o, fmt.Errorf("server: fork brain: %w", err)
 	}
 	o.ReplayKeep = o.ReplayKeep.withDefaults()
+	if o.Projector != "" {
+		if u, err := url.Parse(o.Projector); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return o, fmt.Errorf("server: projector %q: want http://HOST:PORT", o.Projector)
+		}
+	}
 	if _, err := o.Maps(o.Map); err != nil {
 		return o, fmt.Errorf("server: map: %w", err)
 	}

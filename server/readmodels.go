@@ -2,7 +2,10 @@ package server
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"regexp"
 	"strconv"
 	"sync"
@@ -11,12 +14,15 @@ import (
 	"github.com/skirmishgg/skirmish/sim"
 )
 
-// readModels is the query side: the projections of package
-// replay/projection over the replay directory, the engine that runs them on
+// ReadModels is the query side: the projections of package
+// replay/projection over a replay directory, the engine that runs them on
 // its own goroutine, and the HTTP handlers that read what they publish.
-// The engine reads the replay files, never the tick loop: history first,
-// then the files of running matches as they are written.
-type readModels struct {
+// The engine reads the replay files, never a tick loop: history first, then
+// the files of running matches as they are written. A Server runs one over
+// its own replays; skirmish-projector runs one over a fleet's, which it
+// mirrors from the fleet's event log. Its methods are safe for concurrent
+// use.
+type ReadModels struct {
 	engine *projection.Engine
 	lb     *projection.Leaderboard
 	sum    *projection.Summaries
@@ -27,39 +33,44 @@ type readModels struct {
 	once   sync.Once
 }
 
-// startReadModels loads the projections' checkpoints (under
-// ReplayDir/projections) and starts the engine: it catches up over the
-// replay directory in the background and then follows the running matches.
-func (s *Server) startReadModels() (*readModels, error) {
-	rm := &readModels{
+// StartReadModels loads the projections' checkpoints (under
+// o.Dir/projections) and starts the engine: it catches up over the replay
+// directory in the background and then follows the running matches.
+// o.Dir is required; o.Live, o.Logger and o.Share are as in
+// projection.Options.
+func StartReadModels(o projection.Options) (*ReadModels, error) {
+	rm := &ReadModels{
 		lb:   projection.NewLeaderboard(),
 		sum:  projection.NewSummaries(),
 		heat: projection.NewHeatmap(),
 		done: make(chan struct{}),
 	}
-	e, err := projection.NewEngine(projection.Options{
-		Dir:    s.opts.ReplayDir,
-		Live:   s.replayRunning,
-		Logger: s.opts.Logger,
-	}, rm.lb, rm.sum, rm.heat)
+	e, err := projection.NewEngine(o, rm.lb, rm.sum, rm.heat)
 	if err != nil {
 		return nil, err
 	}
 	rm.engine = e
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	rm.cancel = cancel
 	go func() {
 		defer close(rm.done)
 		if err := e.Run(ctx); err != nil {
-			s.opts.Logger.Error("projections", "err", err)
+			log.Error("projections", "err", err)
 		}
 	}()
 	return rm, nil
 }
 
-// stop stops the engine, which saves the checkpoints, and waits for it.
-// Safe to call more than once.
-func (rm *readModels) stop() {
+// Engine returns the projection engine, for its Status and Removed.
+func (rm *ReadModels) Engine() *projection.Engine { return rm.engine }
+
+// Stop stops the engine, which saves the checkpoints, and waits for it.
+// Safe to call more than once, and on nil.
+func (rm *ReadModels) Stop() {
 	if rm == nil {
 		return
 	}
@@ -82,11 +93,22 @@ func (s *Server) replayRunning(id string) bool {
 	return false
 }
 
-func (s *Server) readModelRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /api/leaderboard", s.leaderboard)
-	mux.HandleFunc("GET /api/players/{name}", s.playerStats)
-	mux.HandleFunc("GET /api/matches/{id}/summary", s.matchSummary)
-	mux.HandleFunc("GET /api/maps/{name}/heatmap.png", s.heatmap)
+// Routes adds the read models' routes to mux: GET /api/leaderboard,
+// /api/players/{name}, /api/matches/{id}/summary and
+// /api/maps/{name}/heatmap.png (docs/HTTP-API.md).
+func (rm *ReadModels) Routes(mux *http.ServeMux) {
+	mux.HandleFunc(readRoutes[0], rm.leaderboard)
+	mux.HandleFunc(readRoutes[1], rm.playerStats)
+	mux.HandleFunc(readRoutes[2], rm.matchSummary)
+	mux.HandleFunc(readRoutes[3], rm.heatmap)
+}
+
+// readRoutes are the patterns of the read models' routes.
+var readRoutes = [...]string{
+	"GET /api/leaderboard",
+	"GET /api/players/{name}",
+	"GET /api/matches/{id}/summary",
+	"GET /api/maps/{name}/heatmap.png",
 }
 
 // Leaderboard paging.
@@ -108,7 +130,7 @@ type leaderboardJSON struct {
 }
 
 // leaderboard answers GET /api/leaderboard?sort=kills&order=desc&limit=50&offset=0.
-func (s *Server) leaderboard(w http.ResponseWriter, r *http.Request) {
+func (rm *ReadModels) leaderboard(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	by := projection.ByKills
 	if v := q.Get("sort"); v != "" {
@@ -137,7 +159,6 @@ func (s *Server) leaderboard(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rm := s.read
 	v := rm.lb.View()
 	total, rows := v.Page(by, desc, offset, limit)
 	order := "asc"
@@ -182,18 +203,18 @@ type playerStatsJSON struct {
 
 // playerStats answers GET /api/players/{name}: the name is URL-decoded
 // (so it may hold a slash as %2F) and must be a valid player name.
-func (s *Server) playerStats(w http.ResponseWriter, r *http.Request) {
+func (rm *ReadModels) playerStats(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	if !sim.ValidName(name) {
 		http.Error(w, "invalid player name", http.StatusBadRequest)
 		return
 	}
-	row, rank, ok := s.read.lb.View().Player(name)
+	row, rank, ok := rm.lb.View().Player(name)
 	if !ok {
 		http.Error(w, "no such player", http.StatusNotFound)
 		return
 	}
-	writeJSON(w, playerStatsJSON{PlayerRow: row, Rank: rank, Recent: s.read.sum.View().PlayerMatches(name, 10)})
+	writeJSON(w, playerStatsJSON{PlayerRow: row, Rank: rank, Recent: rm.sum.View().PlayerMatches(name, 10)})
 }
 
 // summaryID matches the ids of match summaries: a replay id (the file name
@@ -202,13 +223,13 @@ var summaryID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 
 // matchSummary answers GET /api/matches/{id}/summary, where id is a replay
 // id or a match id (then the match's latest replay).
-func (s *Server) matchSummary(w http.ResponseWriter, r *http.Request) {
+func (rm *ReadModels) matchSummary(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if !summaryID.MatchString(id) {
 		http.Error(w, "invalid match id", http.StatusBadRequest)
 		return
 	}
-	sum, ok := s.read.sum.View().Get(id)
+	sum, ok := rm.sum.View().Get(id)
 	if !ok {
 		http.Error(w, "no such match", http.StatusNotFound)
 		return
@@ -218,13 +239,13 @@ func (s *Server) matchSummary(w http.ResponseWriter, r *http.Request) {
 
 // heatmap answers GET /api/maps/{name}/heatmap.png, with an ETag that
 // changes when the counts do.
-func (s *Server) heatmap(w http.ResponseWriter, r *http.Request) {
+func (rm *ReadModels) heatmap(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	if !projection.ValidName(name) {
 		http.Error(w, "invalid map name", http.StatusBadRequest)
 		return
 	}
-	img, tag, ok := s.read.heat.PNG(name)
+	img, tag, ok := rm.heat.PNG(name)
 	if !ok {
 		http.Error(w, "no heatmap for this map", http.StatusNotFound)
 		return
@@ -239,4 +260,37 @@ func (s *Server) heatmap(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "image/png")
 	w.Header().Set("Content-Length", strconv.Itoa(len(img)))
 	w.Write(img)
+}
+
+// startReadModels starts the read models over the server's replay
+// directory, unless Options.Projector names a projector that serves them
+// for the fleet: then there is nothing to run here.
+func (s *Server) startReadModels() (*ReadModels, error) {
+	if s.opts.Projector != "" {
+		return nil, nil
+	}
+	return StartReadModels(projection.Options{Dir: s.opts.ReplayDir, Live: s.replayRunning, Logger: s.opts.Logger})
+}
+
+// readModelRoutes serves the read models: from this server's own, or by
+// passing the requests to the fleet's projector.
+func (s *Server) readModelRoutes(mux *http.ServeMux) {
+	if s.read != nil {
+		s.read.Routes(mux)
+		return
+	}
+	target, _ := url.Parse(s.opts.Projector) // checked by Options
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(target)
+			r.SetXForwarded()
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			s.opts.Logger.Warn("projector did not answer", "url", r.URL.String(), "err", err)
+			http.Error(w, "the fleet's projector did not answer", http.StatusBadGateway)
+		},
+	}
+	for _, p := range readRoutes {
+		mux.Handle(p, proxy)
+	}
 }

@@ -42,9 +42,14 @@ func validReplayID(s string) bool { return replayIDPattern.MatchString(s) }
 
 // live streams the running match's replay file: the header, then each chunk
 // as it is sealed, byte for byte as on disk. A spectator reads it with
-// replay.NewStreamReader.
+// replay.NewStreamReader. ?from=N resumes a stream that broke off: the
+// header, then chunk N and those after it.
 func (s *Server) live(w http.ResponseWriter, r *http.Request) {
-	m := s.lookup(w, r)
+	from, ok := intParam(w, r.URL.Query().Get("from"), "from", 0, 0, maxChunkNumber)
+	if !ok {
+		return
+	}
+	m := s.lookup(w, r, redirect)
 	if m == nil {
 		return
 	}
@@ -59,13 +64,14 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	defer f.Close()
 	w.Header().Set("Content-Type", replayContentType)
 	w.Header().Set("Cache-Control", "no-store")
-	if err := stream(w, r, f); err != nil && r.Context().Err() == nil {
+	if err := stream(w, r, f, from); err != nil && r.Context().Err() == nil {
 		s.opts.Logger.Warn("live stream", "match", m.id, "err", err)
 	}
 }
 
-// stream writes the header and then every sealed chunk until the footer.
-func stream(w http.ResponseWriter, r *http.Request, f *replay.Follower) error {
+// stream writes the header and then every sealed chunk from chunk from on
+// until the footer.
+func stream(w http.ResponseWriter, r *http.Request, f *replay.Follower, from int) error {
 	ctx := r.Context()
 	flusher, _ := w.(http.Flusher)
 	write := func(b []byte) error {
@@ -88,6 +94,9 @@ func stream(w http.ResponseWriter, r *http.Request, f *replay.Follower) error {
 		if err != nil {
 			return err
 		}
+		if c.Index < from {
+			continue
+		}
 		if err := write(c.Raw); err != nil {
 			return err
 		}
@@ -102,12 +111,13 @@ type replayJSON struct {
 	ID        string    `json:"id"`
 	Match     string    `json:"match"`
 	Map       string    `json:"map"`
-	Players   []string  `json:"players"`
+	Players   []string  `json:"player_names"`
 	Started   time.Time `json:"started"`
 	DurationS float64   `json:"duration_s"`
 	Ticks     uint32    `json:"ticks"`
 	Size      int64     `json:"size"`
 	Recovered bool      `json:"recovered"`
+	Node      string    `json:"node,omitempty"` // in a fleet: the node that recorded it
 }
 
 // replaysJSON is GET /api/replays' answer: a page of the finished replays,
@@ -165,6 +175,7 @@ func (s *Server) listReplays(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.replays.prune(entries)
+	out = s.withFleetReplays(out)
 	slices.SortFunc(out, func(a, b replayJSON) int {
 		return cmp.Or(b.Started.Compare(a.Started), strings.Compare(a.ID, b.ID))
 	})
@@ -258,6 +269,9 @@ func (s *Server) getReplay(w http.ResponseWriter, r *http.Request) {
 	}
 	f, st, err := s.dir.OpenFile(id)
 	switch {
+	case errors.Is(err, fs.ErrNotExist) && s.opts.Fleet != nil:
+		s.serveFleetReplay(w, r, id)
+		return
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, replay.ErrNotRegular):
 		http.Error(w, "no such replay", http.StatusNotFound)
 		return

@@ -352,6 +352,9 @@ func (s *Server) removeReplay(id string) error {
 		return err
 	}
 	s.replays.forget(id)
-	s.read.engine.Removed(id)
+	s.tails.forget(id)
+	if s.read != nil {
+		s.read.engine.Removed(id)
+	}
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -35,10 +34,12 @@ type Server struct {
 
 	shuttingDown atomic.Bool
 	replays      replayIndex
-	read         *readModels // leaderboard, summaries, heatmaps (readmodels.go)
+	tails        chunkTails  // the chunk URLs' indexes of replay files (chunks.go)
+	read         *ReadModels // leaderboard, summaries, heatmaps (readmodels.go); nil with Options.Projector
 	disk         replayHealth
 	dir          *replay.Dir // every reader of the replay directory opens through it
 	stopRetain   func()      // stops the retention's goroutine (retention.go) and waits
+	placements   placements  // matches placed on other nodes of the fleet
 }
 
 // New returns a server configured by opts (see Options for the defaults).
@@ -63,6 +64,10 @@ func New(opts Options) (*Server, error) {
 	}
 	s.startRetention()
 	s.routes()
+	if o.Fleet != nil {
+		o.Fleet.Start(s.fleetReport, s.metrics.reg)
+		s.publishFinished()
+	}
 	return s, nil
 }
 
@@ -71,11 +76,9 @@ func (s *Server) Handler() http.Handler { return s.mux }
 
 func embeddedMap(name string) ([]byte, error) { return assets.MapSource(name) }
 
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
-
 // validID reports whether s may name a match: 1 to 32 lowercase letters,
 // digits and dashes, so that an id never reaches the file system as a path.
-func validID(s string) bool { return idPattern.MatchString(s) }
+func validID(s string) bool { return protocol.ValidMatchID(s) }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if s.shuttingDown.Load() {
@@ -105,6 +108,12 @@ func (s *Server) place(sess *session, h *protocol.Hello) bool {
 	if h.Resume != "" {
 		id, _, _ := strings.Cut(h.Resume, ".")
 		m := s.match(id)
+		if m == nil {
+			if to, ok := s.routeResume(id); ok {
+				sess.redirect(to)
+				return false
+			}
+		}
 		var err error = errBadResume
 		if m != nil && !m.do(func() { err = m.resume(sess, h.Resume) }) {
 			err = errBadResume
@@ -116,8 +125,18 @@ func (s *Server) place(sess *session, h *protocol.Hello) bool {
 		sess.match = m
 		return true
 	}
+	if to, ok := s.route(h.Match); ok {
+		sess.redirect(to)
+		return false
+	}
 	for attempt := 0; attempt < 3; attempt++ {
 		m, err := s.matchFor(h.Match, sess.addr)
+		var re *redirectError
+		if errors.As(err, &re) {
+			s.metrics.redirects.WithLabelValues("claim").Inc()
+			sess.redirect(re.to)
+			return false
+		}
 		if err != nil {
 			sess.closeWith(protocol.CloseMatchFull, err.Error())
 			return false
@@ -186,7 +205,7 @@ func (s *Server) matchFor(id, addr string) (*match, error) {
 		if err != nil {
 			return nil, err
 		}
-		return s.create(newID, addr)
+		return s.create(newID, addr, id == "", nil)
 	}
 }
 
@@ -196,7 +215,8 @@ func (s *Server) fullestWithRoom() *match {
 	var best *match
 	for _, m := range s.matches {
 		n := m.seats.Load()
-		if m.state.Load() == stateRunning && n < int32(s.opts.MaxPlayers) && (best == nil || n > best.seats.Load()) {
+		// A fork that waits for its players is theirs until it starts.
+		if m.state.Load() == stateRunning && !m.waiting.Load() && n < int32(s.opts.MaxPlayers) && (best == nil || n > best.seats.Load()) {
 			best = m
 		}
 	}
@@ -226,13 +246,18 @@ func (s *Server) reserve(id, addr string) (string, error) {
 	return id, nil
 }
 
-// create makes the match reserved as id and starts it, or releases the
-// reservation. It runs without s.mu: making a match creates its replay file.
-func (s *Server) create(id, addr string) (*match, error) {
-	m, err := newMatch(s, id, addr)
-	if err != nil {
-		s.opts.Logger.Error("create match", "match", id, "err", err)
-		err = errors.New("could not create a match")
+// create makes the match reserved as id (a fork of f's world, if f
+// is not nil) and starts it, or releases the reservation. It runs without
+// s.mu: making a match creates its replay file.
+func (s *Server) create(id, addr string, auto bool, f *forkSpec) (*match, error) {
+	var m *match
+	err := s.claim(id, auto)
+	if err == nil {
+		if m, err = newMatch(s, id, addr, f); err != nil {
+			s.opts.Logger.Error("create match", "match", id, "err", err)
+			err = errors.New("could not create a match")
+			s.releaseClaim(id)
+		}
 	}
 	s.mu.Lock()
 	c := s.creating[id]
@@ -257,12 +282,16 @@ func (s *Server) create(id, addr string) (*match, error) {
 	if err != nil && m != nil {
 		m.writer.Close()
 		s.discardReplay(m.replayID)
+		s.releaseClaim(id)
 		m = nil
 	}
 	c.m, c.err = m, err
 	close(c.done)
 	if m != nil {
 		s.opts.Logger.Info("match created", "match", id, "map", m.mapName, "replay", m.replayID)
+		if f := s.opts.Fleet; f != nil {
+			f.PublishReplay(m.replayID, m.id, s.replayPath(m.replayID))
+		}
 	}
 	return m, err
 }
@@ -308,9 +337,12 @@ func (s *Server) removeMatch(m *match) {
 // progress, or for ctx. http.Server.Shutdown does not close WebSockets: a
 // Handler served elsewhere must be shut down after this.
 func (s *Server) Shutdown(ctx context.Context) error {
-	defer s.read.stop() // the projection engine stops last, saving its checkpoints
+	defer s.read.Stop() // the projection engine stops last, saving its checkpoints
 	s.stopRetain()
 	s.shuttingDown.Store(true)
+	if s.opts.Fleet != nil {
+		s.opts.Fleet.Drain() // first: no node sends players here any more
+	}
 	for _, m := range s.sortedMatches() {
 		m.requestEnd("server shutting down")
 	}
@@ -341,5 +373,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) discardReplay(id string) {
 	if err := s.removeReplay(id); err != nil {
 		s.opts.Logger.Warn("discard replay", "replay", id, "err", err)
+	}
+	if f := s.opts.Fleet; f != nil {
+		f.Discard(id) // readers of the fleet's event log take it back too
 	}
 }

@@ -123,6 +123,11 @@ func (s *session) sendWire(frame []byte) {
 	}
 }
 
+// redirect sends the client to the node of the fleet that hosts its match.
+func (s *session) redirect(to protocol.Redirect) {
+	s.closeWith(protocol.CloseRedirect, to.Reason())
+}
+
 func (s *session) reject(seq uint32, r protocol.Reason) {
 	s.srv.metrics.reject(r)
 	s.send((&protocol.Reject{Seq: seq, Reason: r, Text: r.String()}).Append(nil))

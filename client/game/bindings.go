@@ -115,7 +115,11 @@ func (b *Bindings) main(k Key) string {
 // Help returns the keys to show at the start of a match, from the
 // bindings: "W/S move · A/D turn · Q/E strafe · Space fire · R respawn ·
 // Tab scores · Esc menu".
-func (b *Bindings) Help() string {
+func (b *Bindings) Help() string { return b.HelpMenu("menu") }
+
+// HelpMenu is Help with what the menu key does said as menu: "back to the
+// replay" in a match taken over from the viewer.
+func (b *Bindings) HelpMenu(menu string) string {
 	pair := func(a, c Key) string { return b.main(a) + "/" + b.main(c) }
 	return strings.Join([]string{
 		pair(KeyForward, KeyBack) + " move",
@@ -124,7 +128,7 @@ func (b *Bindings) Help() string {
 		b.main(KeyFire) + " fire",
 		b.main(KeyRespawn) + " respawn",
 		b.main(KeyScores) + " scores",
-		b.main(KeyMenu) + " menu",
+		b.main(KeyMenu) + " " + menu,
 	}, " · ")
 }
 

@@ -88,6 +88,7 @@ type Model struct {
 	lastFrame   time.Time // when the last frame arrived
 	maxShots    int
 	maxPlayers  int
+	first       *sim.World // the world of the first welcome
 
 	view View
 }
@@ -236,6 +237,7 @@ func (m *Model) reset(u *link.Update, now time.Time) {
 	m.gen, m.me, m.tickRate, m.match = u.Gen, u.Player, u.TickRate, u.Match
 	if m.pred == nil {
 		m.pred = predict.New(u.Player, u.World, m.opts.InitialLead)
+		m.first = u.World.Clone()
 	} else {
 		lead := m.pred.Lead().Ticks()
 		if newConn {
@@ -272,6 +274,11 @@ func (m *Model) Confirmed() *sim.World {
 	}
 	return m.pred.Confirmed()
 }
+
+// First returns the world the server welcomed the player with at the
+// first connection (a fork's: the forked world, at the fork's tick), or
+// nil before it.
+func (m *Model) First() *sim.World { return m.first }
 
 // Predicted returns the predicted world, or nil before the first.
 func (m *Model) Predicted() *sim.World {

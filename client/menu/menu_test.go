@@ -342,7 +342,7 @@ func TestBrowser(t *testing.T) {
 	if got := ids(v); !slices.Equal(got, []string{"sunday", "friday", "saturday"}) || v.SortName != "players" {
 		t.Errorf("rows %v by %s, want by players: sunday, friday, saturday", got, v.SortName)
 	}
-	if v.Rows[0].Cells[ColPlayers] != "3" || v.Rows[0].Cells[ColMap] != "arena" || !strings.Contains(v.Status, "3 matches · ping") {
+	if v.Rows[0].Cells[ColPlayers] != "3/20" || v.Rows[0].Cells[ColMap] != "arena" || !strings.Contains(v.Status, "3 matches · ping") {
 		t.Errorf("row %+v, status %q", v.Rows[0], v.Status)
 	}
 	d.press("s", "s") // players → age → name

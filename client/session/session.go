@@ -57,11 +57,49 @@ type Session struct {
 	inputs   []sim.Input
 	lastPing time.Time
 	desyncs  int
+
+	redirected bool
 }
 
 // Dial connects, sends the hello and waits for the welcome; the world is
-// then at Welcome().Tick.
+// then at Welcome().Tick. A node of a fleet may answer the hello with a
+// redirect to the node that hosts the match (protocol.CloseRedirect): Dial
+// follows one, and fails with ErrRedirectLoop if that node redirects too.
 func Dial(ctx context.Context, o Options) (*Session, error) {
+	s, err := dial(ctx, o)
+	var r *redirectError
+	if !errors.As(err, &r) {
+		return s, err
+	}
+	o.URL = r.to.URL
+	if r.to.Match != "" {
+		o.Match = r.to.Match
+	}
+	s, err = dial(ctx, o)
+	if errors.As(err, &r) {
+		return nil, fmt.Errorf("%w: %s sent the client on to %s", ErrRedirectLoop, o.URL, r.to.URL)
+	}
+	if s != nil {
+		s.redirected = true
+	}
+	return s, err
+}
+
+// ErrRedirectLoop is Dial's error when the node a redirect named redirects
+// the client again.
+var ErrRedirectLoop = errors.New("session: redirected twice")
+
+// redirectError is a handshake closed with a redirect.
+type redirectError struct {
+	from string
+	to   protocol.Redirect
+}
+
+func (e *redirectError) Error() string {
+	return fmt.Sprintf("session: %s redirects to %s", e.from, e.to.Reason())
+}
+
+func dial(ctx context.Context, o Options) (*Session, error) {
 	if o.Maps == nil {
 		o.Maps = assets.MapSource
 	}
@@ -82,6 +120,14 @@ func Dial(ctx context.Context, o Options) (*Session, error) {
 	msg, err := s.read(ctx)
 	if err != nil {
 		conn.CloseNow()
+		var ce websocket.CloseError
+		if errors.As(err, &ce) && ce.Code == protocol.CloseRedirect {
+			to, perr := protocol.ParseRedirect(ce.Reason)
+			if perr != nil {
+				return nil, fmt.Errorf("session: handshake: bad redirect from %s: %w", o.URL, perr)
+			}
+			return nil, &redirectError{from: o.URL, to: to}
+		}
 		return nil, fmt.Errorf("session: handshake: %w", err)
 	}
 	if err := s.welcome.Decode(msg); err != nil {
@@ -100,6 +146,14 @@ func Dial(ctx context.Context, o Options) (*Session, error) {
 	}
 	return s, nil
 }
+
+// URL returns the address the session is connected to: Options.URL, or
+// where a redirect sent it.
+func (s *Session) URL() string { return s.opts.URL }
+
+// Redirected reports whether the session reached its match through a
+// redirect.
+func (s *Session) Redirected() bool { return s.redirected }
 
 // Welcome returns the server's welcome (player id, match, tick rate, resume token).
 func (s *Session) Welcome() *protocol.Welcome { return &s.welcome }

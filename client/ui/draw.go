@@ -147,7 +147,7 @@ func (g *playScene) drawHUD(screen *ebiten.Image, v *game.View, l *game.Layout) 
 		c := colTextDim
 		c.A = uint8(255 * a)
 		c.R, c.G, c.B = uint8(float32(c.R)*a), uint8(float32(c.G)*a), uint8(float32(c.B)*a)
-		lines := g.wrapOn(g.bind.Help(), " · ", f.small, l.Help.W)
+		lines := g.wrapOn(g.bind.HelpMenu(g.menuWord), " · ", f.small, l.Help.W)
 		rh := l.Help.H / game.HelpRows
 		for i, line := range lines[:min(len(lines), game.HelpRows)] {
 			y := l.Help.Y + (float64(i)+0.5)*rh
@@ -316,7 +316,7 @@ func (g *playScene) drawConnecting(screen *ebiten.Image, v *game.View) {
 	if st := v.Status; st.Attempts > 0 && st.Err != nil && v.Phase != game.PhaseClosed {
 		g.text(screen, g.fit(fmt.Sprintf("attempt %d: %s", st.Attempts+1, link.Reason(st.Err)), g.fonts.small, W-40), g.fonts.small, W/2, H/2+30*g.fonts.scale, colTextDim, text.AlignCenter, text.AlignStart)
 	}
-	g.text(screen, g.bind.Label(game.KeyMenu)+"  menu", g.fonts.small, W/2, H-30*g.fonts.scale, colTextDim, text.AlignCenter, text.AlignEnd)
+	g.text(screen, g.bind.Label(game.KeyMenu)+"  "+g.menuWord, g.fonts.small, W/2, H-30*g.fonts.scale, colTextDim, text.AlignCenter, text.AlignEnd)
 }
 
 // dotsFor returns an animated ellipsis.

@@ -75,7 +75,23 @@ func serve(t *testing.T, matches map[string]int) string {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { sess.CloseNow() })
+			// Reading its frames, as a client does, the player answers the
+			// server's keep-alive pings and stays in the match.
+			rctx, stop := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				for rctx.Err() == nil {
+					if _, err := sess.Recv(rctx); err != nil {
+						return
+					}
+				}
+			}()
+			t.Cleanup(func() {
+				stop()
+				sess.CloseNow()
+				<-done
+			})
 		}
 	}
 	return url

@@ -16,6 +16,7 @@ type playScene struct {
 	model    *game.Model
 	bind     game.Bindings
 	server   string // named on the connecting screen
+	menuWord string // what the menu key does, for the keys' help
 	scores   bool
 	netStats bool
 	start    time.Time // the first tick, for the keys' help
@@ -30,7 +31,7 @@ func newPlayScene(model *game.Model, bind game.Bindings, server string, netStats
 		return nil, err
 	}
 	p.meLabel = "you"
-	return &playScene{painter: p, model: model, bind: bind, server: server, netStats: netStats}, nil
+	return &playScene{painter: p, model: model, bind: bind, server: server, netStats: netStats, menuWord: "menu"}, nil
 }
 
 // update moves the game one tick with the keys of in held (none when the

@@ -38,16 +38,23 @@ type Options struct {
 	// Replays returns the replays to choose from (Watch replays). Nil: an
 	// empty list.
 	Replays func() viewer.AppOptions
+	// TakeOver starts a practice match forked from a recording, as the
+	// viewer's T asks (viewer.TakeOver), and returns the address, the
+	// match and the name to join as, and how to stop it. Nil: the viewer
+	// says that taking over is not available.
+	TakeOver func(t viewer.TakeOver) (url, match, name string, stop func() error, err error)
 	// Logger receives the client's logs. Default: discard.
 	Logger *slog.Logger
 	// Sound plays the game's sounds. Nil: silent.
 	Sound *Sound
 
 	// Start is what opens: the menu (the default), the browser on Browse,
-	// or Game.
-	Start  Start
-	Browse string
-	Game   Game
+	// Game, or the viewer Watch (RunWatch), driven by WatchScript.
+	Start       Start
+	Browse      string
+	Game        Game
+	Watch       *viewer.App
+	WatchScript viewer.Script
 	// Name, if set, is this run's player name, over the settings' (and
 	// not saved).
 	Name string
@@ -77,6 +84,7 @@ const (
 	StartMenu    Start = iota // the main menu
 	StartBrowser              // the server browser, on Options.Browse
 	StartGame                 // Options.Game
+	StartWatch                // the viewer, Options.Watch; leaving it quits
 )
 
 // Game is a match to play from the start.
@@ -88,6 +96,9 @@ type Game struct {
 	// Stop, if set, is called when the match is left (a practice
 	// server's Close).
 	Stop func() error
+	// Name, if set, is the name to join as, over Options.Name and the
+	// settings' (a forked player's, to take its place).
+	Name string
 	// NoAutoSpawn waits for the respawn key before the first spawn.
 	NoAutoSpawn bool
 }
@@ -144,7 +155,10 @@ type shell struct {
 	menuOpen bool
 	back     menu.Screen
 
-	watch *watchScene
+	// The viewer; takeover says the match played was started from it
+	// (T), and leaving it goes back to it.
+	watch    *watchScene
+	takeover bool
 
 	last       *game.Model // the last match played
 	lastStatus link.Status // its link's, when it was left
@@ -173,9 +187,24 @@ func newShell(o Options, w, h int) (*shell, error) {
 	if src, err := assets.MapSource("arena"); err == nil {
 		s.backdrop, _ = sim.ParseMap("arena", src)
 	}
-	if o.Start == StartGame {
+	switch o.Start {
+	case StartGame:
 		s.stop = o.Game.Stop
-		s.startGame(o.Game.URL, o.Game.Match, o.Game.Label)
+		name := o.Game.Name
+		if name == "" {
+			name = s.name()
+		}
+		s.startGame(o.Game.URL, o.Game.Match, o.Game.Label, name)
+	case StartWatch:
+		if o.Watch == nil {
+			return nil, errors.New("ui: no viewer to start with")
+		}
+		ws, err := newWatchScene(o.Watch, o.WatchScript, o.Frames <= 0, w, h)
+		if err != nil {
+			return nil, err
+		}
+		ws.in, ws.snd = s.in, s.snd
+		s.watch = ws
 	}
 	return s, nil
 }
@@ -193,9 +222,17 @@ func (s *shell) Update(frame, w, h int) (quit bool) {
 	s.w, s.h = w, h
 	s.in.read(frame)
 	switch {
+	case s.takeover:
+		s.updateTakeOver(frame)
 	case s.watch != nil:
 		if s.watch.update(frame, w, h) {
-			s.closeWatch()
+			if s.o.Start == StartWatch {
+				s.quit = true
+			} else {
+				s.closeWatch()
+			}
+		} else if t, ok := s.watch.app.TakeOver(); ok {
+			s.takeOver(t)
 		}
 	case s.play != nil:
 		s.updatePlay()
@@ -251,7 +288,7 @@ func (s *shell) updateMenu() {
 		s.startPractice(req.Practice)
 	case menu.Join:
 		s.stop = nil
-		s.startGame(req.Server.WS, req.Match, req.Server.WS)
+		s.startGame(req.Server.WS, req.Match, req.Server.WS, s.name())
 	case menu.Watch:
 		s.openWatch()
 	case menu.Resume:
@@ -275,18 +312,18 @@ func (s *shell) startPractice(p settings.Practice) {
 		return
 	}
 	s.stop = stop
-	s.startGame(url, match, "")
+	s.startGame(url, match, "", s.name())
 }
 
-// startGame joins match on the server at url; label names the server on
-// the connecting screen.
-func (s *shell) startGame(url, match, label string) {
+// startGame joins match on the server at url as name; label names the
+// server on the connecting screen.
+func (s *shell) startGame(url, match, label, name string) {
 	back := s.menu.Screen()
 	if back == menu.ScreenCreate || back == menu.ScreenAddServer {
 		back = menu.ScreenBrowser
 	}
 	l, err := link.Start(context.Background(), link.Options{
-		Session: session.Options{URL: url, Name: s.name(), Match: match},
+		Session: session.Options{URL: url, Name: name, Match: match},
 		Logger:  s.o.Logger,
 	})
 	if err != nil {
@@ -324,6 +361,58 @@ func (s *shell) leave(why string) {
 	if why != "" {
 		s.menu.Notify(why, true)
 	}
+}
+
+// takeOver starts the practice match the viewer's T asks for and plays
+// it; the viewer waits, paused, at the tick it was taken over at.
+func (s *shell) takeOver(t viewer.TakeOver) {
+	if s.o.TakeOver == nil {
+		s.watch.app.TakeOverFailed(errors.New("taking over is not available here"))
+		return
+	}
+	url, match, name, stop, err := s.o.TakeOver(t)
+	if err != nil {
+		s.watch.app.TakeOverFailed(err)
+		return
+	}
+	s.stop = stop
+	s.startGame(url, match, "", name)
+	if s.play == nil {
+		s.watch.app.TakeOverFailed(errors.New("the match could not start"))
+		return
+	}
+	s.takeover = true
+	s.play.menuWord = "back to the replay"
+}
+
+// updateTakeOver runs a frame of a match taken over from the viewer: the
+// menu key (Esc), a scripted Esc, or Enter once the match is over, go back
+// to the viewer.
+func (s *shell) updateTakeOver(frame int) {
+	g := s.play
+	var scripted viewer.Input
+	s.watch.script.Apply(frame, &scripted)
+	closed := g.model.Phase() == game.PhaseClosed && (s.in.down(key("enter")) || s.in.down(key("kpenter")))
+	if g.menuPressed(s.in) || scripted.Actions.Has(viewer.ActBack) || closed {
+		s.endTakeOver()
+		return
+	}
+	g.update(s.in, false)
+	if v := g.model.View(time.Now()); v.Map != nil {
+		cam := scene.Follow(v.Map, float64(s.w), float64(s.h), v.FocusX, v.FocusY)
+		s.snd.hear(v.Effects, &cam, true)
+	}
+}
+
+// endTakeOver leaves a match taken over and goes back to the viewer.
+func (s *shell) endTakeOver() {
+	s.lastStatus = s.link.Status()
+	s.link.Close()
+	s.stopServer()
+	s.play.release()
+	s.play, s.link, s.takeover = nil, nil, false
+	s.menu.SetInGame(false)
+	s.snd.director.Reset()
 }
 
 // stopServer stops the practice server, if one runs.
@@ -392,8 +481,8 @@ func (s *shell) close() {
 		s.link.Close()
 		s.stopServer()
 	}
-	if s.watch != nil {
-		s.watch.app.Close()
+	if s.watch != nil && s.o.Start != StartWatch {
+		s.watch.app.Close() // RunWatch's caller owns its viewer
 	}
 	s.br.Close()
 }
@@ -402,6 +491,8 @@ func (s *shell) close() {
 func (s *shell) Draw(screen *ebiten.Image) {
 	s.resize(screen)
 	switch {
+	case s.takeover:
+		s.play.Draw(screen)
 	case s.watch != nil:
 		s.watch.Draw(screen)
 	case s.play != nil:

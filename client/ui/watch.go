@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"log/slog"
 	"math"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/text/v2"
 	"github.com/skirmishgg/skirmish/client/keys"
+	"github.com/skirmishgg/skirmish/client/settings"
 	"github.com/skirmishgg/skirmish/client/viewer"
 	"github.com/skirmishgg/skirmish/sim"
 )
@@ -22,7 +24,8 @@ type WatchOptions struct {
 	Title string
 	// Width and Height are the window's initial size. Default 1280×720.
 	Width, Height int
-	// Script acts by frame number, on top of the keyboard and mouse.
+	// Script acts by frame number, on top of the keyboard and mouse; its
+	// Esc also leaves a match taken over.
 	Script viewer.Script
 	// Frames, if positive, ends the viewer after that many frames, once
 	// the last one is drawn; Screenshot, if set, is a PNG file that the
@@ -33,11 +36,18 @@ type WatchOptions struct {
 	NoVsync bool
 	// Sound, if set, plays the replay's sounds.
 	Sound *Sound
+	// TakeOver starts the practice match of a take-over (T) (see
+	// Options.TakeOver); Settings are the player's, for its keys and name
+	// (nil: the defaults); Logger receives the client's logs.
+	TakeOver func(t viewer.TakeOver) (url, match, name string, stop func() error, err error)
+	Settings *settings.Settings
+	Logger   *slog.Logger
 }
 
 // RunWatch opens the window and runs the viewer until it quits, the window
-// is closed, or Options.Frames have passed. It must be called from the
-// main goroutine.
+// is closed, or Options.Frames have passed; T takes over a player there,
+// and Esc comes back. It is Run's shell opened on the viewer, and must be
+// called from the main goroutine.
 func RunWatch(o WatchOptions) (Result, error) {
 	if o.App == nil {
 		return Result{}, errors.New("ui: no viewer")
@@ -48,16 +58,17 @@ func RunWatch(o WatchOptions) (Result, error) {
 	if o.Width <= 0 || o.Height <= 0 {
 		o.Width, o.Height = 1280, 720
 	}
-	// A scripted run paints every map size it needs at once, so that its
-	// pictures do not depend on the machine's speed.
-	g, err := newWatchScene(o.App, o.Script, o.Frames <= 0, o.Width, o.Height)
-	if err != nil {
-		return Result{}, err
+	st := o.Settings
+	if st == nil {
+		d := settings.Defaults()
+		st = &d
 	}
-	g.in = newInput(nil)
-	g.snd = o.Sound
-	return runLoop(g, loopOptions{title: o.Title, width: o.Width, height: o.Height,
-		frames: o.Frames, screenshot: o.Screenshot, noVsync: o.NoVsync})
+	// A scripted run paints every map size it needs at once (the scene
+	// does, when Frames is set), so that its pictures do not depend on the
+	// machine's speed.
+	return Run(Options{Settings: st, Logger: o.Logger, Sound: o.Sound, TakeOver: o.TakeOver,
+		Start: StartWatch, Watch: o.App, WatchScript: o.Script,
+		Title: o.Title, Width: o.Width, Height: o.Height, Frames: o.Frames, Screenshot: o.Screenshot, NoVsync: o.NoVsync})
 }
 
 // watchScene is the Scene of RunWatch (and the shell's, for the replays
@@ -112,6 +123,7 @@ var watchKeys = []struct {
 	{"down", viewer.ActDown, true},
 	{"enter", viewer.ActOpen, false},
 	{"kpenter", viewer.ActOpen, false},
+	{"t", viewer.ActTakeOver, false},
 }
 
 // viewerInput turns the frame's keys and mouse into the viewer's input.
@@ -271,6 +283,9 @@ func (g *watchScene) drawNotes(screen *ebiten.Image, f *viewer.Frame) {
 	if f.Recovered != "" {
 		note(f.Recovered, colWarn)
 	}
+	if f.Note != "" {
+		note(f.Note, colError)
+	}
 }
 
 // drawInfo draws the panel at the top left: the match, the time, the
@@ -424,7 +439,7 @@ func (g *watchScene) drawTimeline(screen *ebiten.Image, f *viewer.Frame) {
 		lw, _ := text.Measure(live, g.fonts.normal, 0)
 		x += lw
 	}
-	keys := "Space play · [ ] speed · , . step · ← → 10 s · R reverse · Tab player · O F P C camera · H help"
+	keys := "Space play · [ ] speed · , . step · ← → 10 s · R reverse · Tab player · O F P C camera · T take over · H help"
 	if kw, _ := text.Measure(keys, g.fonts.small, 0); b.X+b.W-kw > x+20*s {
 		g.text(screen, keys, g.fonts.small, b.X+b.W, y+ic/2, colTextDim, text.AlignEnd, text.AlignCenter)
 	}
@@ -449,6 +464,7 @@ func (g *watchScene) drawHelp(screen *ebiten.Image, f *viewer.Frame) {
 		{"O  F  P  C", "overview, follow, the player's view, free camera"},
 		{"drag, wheel", "move, zoom the camera"},
 		{"L", "back to live"},
+		{"T", "take over: play on from here as the player followed"},
 		{"Esc  Q", "back, quit"},
 	}
 	face := g.fonts.normal
@@ -476,7 +492,7 @@ func (g *watchScene) drawList(screen *ebiten.Image, f *viewer.Frame) {
 		g.text(screen, shorten(f.ListErr, 120), g.fonts.normal, x0, 130*s, colError, text.AlignStart, text.AlignStart)
 	case len(f.Entries) == 0:
 		g.text(screen, "no replays here yet: play a match (skirmish play), or watch a file or a URL:", g.fonts.normal, x0, 130*s, colTextDim, text.AlignStart, text.AlignStart)
-		g.text(screen, "skirmish watch FILE  ·  skirmish watch http://HOST:PORT/api/replays/ID  ·  skirmish watch -live http://HOST:PORT/api/matches/ID/live", g.fonts.small, x0, 160*s, colTextDim, text.AlignStart, text.AlignStart)
+		g.text(screen, "skirmish watch FILE  ·  skirmish watch http://HOST:PORT/api/replays/ID  ·  skirmish watch -live http://HOST:PORT/api/matches/ID", g.fonts.small, x0, 160*s, colTextDim, text.AlignStart, text.AlignStart)
 	}
 	for pass := range 2 {
 		for r := 0; r < rows && f.ListFirst+r < len(f.Entries); r++ {

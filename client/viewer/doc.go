@@ -10,10 +10,11 @@
 //   - OpenFile opens a replay file; a file without a footer (a crashed
 //     match) plays up to its last sealed chunk.
 //   - Download fetches one from a server (GET /api/replays/ID).
-//   - DialLive follows a running match (GET /api/matches/ID/live): the
-//     header, then each chunk as it is sealed; Live keeps the bytes and
-//     grows a replay.Reader over them, so everything received so far can
-//     be sought.
+//   - DialLive follows a running match through its chunk URLs (GET
+//     /api/matches/ID/chunks names the replay; its header, each chunk as it
+//     is sealed and the footer each have an immutable URL, so an HTTP cache
+//     can serve a crowd); Live keeps the bytes and grows a replay.Reader
+//     over them, so everything received so far can be sought.
 //   - ListReplays lists a directory of replays to choose from.
 //
 // What a frame shows is drawn the way the game draws a match: the camera,

@@ -36,11 +36,12 @@ const (
 	ActUp                        // ↑ (the list)
 	ActDown                      // ↓ (the list)
 	ActOpen                      // Enter (the list)
+	ActTakeOver                  // T: play on from here (TakeOver)
 	numActions
 )
 
 var actionNames = [numActions]string{"space", "[", "]", ",", ".", "left", "right", "r", "home", "end",
-	"tab", "shift+tab", "o", "f", "p", "c", "l", "h", "esc", "q", "up", "down", "enter"}
+	"tab", "shift+tab", "o", "f", "p", "c", "l", "h", "esc", "q", "up", "down", "enter", "t"}
 
 func (a Action) String() string {
 	if a >= numActions {
@@ -92,7 +93,7 @@ type Script []ScriptStep
 
 // ParseScript reads a script: comma-separated FRAME:KEY, where KEY is an
 // action's key as Action.String spells it (space [ ] , . left right r home
-// end tab shift+tab o f p c l h esc q up down enter) or a digit. Example:
+// end tab shift+tab o f p c l h esc q up down enter t) or a digit. Example:
 // "0:p,60:r,120:space". Frames count from 0.
 func ParseScript(s string) (Script, error) {
 	var out Script

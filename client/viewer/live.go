@@ -1,14 +1,16 @@
 package viewer
 
 import (
-	"bufio"
-	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,14 +20,21 @@ import (
 
 // LiveOptions configure DialLive. The zero value is the default.
 type LiveOptions struct {
-	// Client makes the requests. Default: a client without a timeout (the
-	// stream lasts as long as the match).
+	// Client makes the requests. Default: http.DefaultClient.
 	Client *http.Client
-	// Timeout bounds connecting and reading the header. Default 10 s.
+	// Timeout bounds each request. Default 10 s.
 	Timeout time.Duration
-	// Retry is the wait before connecting again after the stream broke
-	// off. Default 2 s.
+	// Poll is how often the index is asked for new chunks. The server
+	// seals a chunk about once a second, and a cache in front keeps the
+	// index for a second. Default 500 ms.
+	Poll time.Duration
+	// Retry is the wait before asking again after a request failed.
+	// Default 2 s.
 	Retry time.Duration
+	// Parallel is how many chunks are fetched at once when more than one
+	// is missing: on joining a match in progress, after an outage.
+	// Default 8.
+	Parallel int
 	// MaxBytes bounds the recording kept in memory. Default 1 GiB (a
 	// 60-minute match of 32 players is 1.5 MiB).
 	MaxBytes int64
@@ -33,30 +42,40 @@ type LiveOptions struct {
 
 func (o *LiveOptions) defaults() {
 	if o.Client == nil {
-		o.Client = &http.Client{}
+		o.Client = http.DefaultClient
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
+	if o.Poll <= 0 {
+		o.Poll = 500 * time.Millisecond
+	}
 	if o.Retry <= 0 {
 		o.Retry = 2 * time.Second
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = 8
 	}
 	if o.MaxBytes <= 0 {
 		o.MaxBytes = 1 << 30
 	}
 }
 
-// Live follows a running match through its server's live endpoint (GET
-// /api/matches/ID/live): the header, then each chunk as it is sealed, the
-// same bytes as the replay file. It keeps the bytes in memory and grows a
-// replay.Reader over them, so that all of the match received so far can be
-// sought. When the stream breaks off before the match's end it connects
-// again and goes on from the chunks it has. Its methods are safe for
-// concurrent use.
+// Live follows a running match through its server's chunk URLs
+// (docs/HTTP-API.md): the match's index names its replay, and then the
+// replay's header, each chunk by number as the index lists it, and the
+// footer when the match has ended are fetched, each at a URL of its own
+// whose bytes never change, so that any HTTP cache between the spectator
+// and the server can serve them. Live keeps the bytes in memory and grows
+// a replay.Reader over them, so that all of the match received so far can
+// be sought. A request that fails is made again; only what is missing is
+// ever fetched. Its methods are safe for concurrent use.
 type Live struct {
-	url string
-	o   LiveOptions
-	buf memFile
+	url   string // as given to DialLive
+	o     LiveOptions
+	buf   memFile
+	rbase *url.URL // the replay's URLs are under it: header, chunks, footer
+	rid   string
 
 	mu     sync.Mutex
 	r      *replay.Reader
@@ -66,98 +85,160 @@ type Live struct {
 	wg     sync.WaitGroup
 }
 
-// LiveStatus is where a live stream stands.
+// LiveStatus is where a live match stands.
 type LiveStatus struct {
 	Chunks int
 	// Last is the newest tick received, and At when it arrived.
 	Last uint32
 	At   time.Time
-	// Done: the match ended and every chunk has arrived.
+	// Done: the match ended and every chunk has arrived (or the server no
+	// longer has the recording: what arrived is all there is).
 	Done bool
-	// Connected: the stream is open; Err says why it is not (or why it
-	// broke off last), and Reconnects counts new connections.
+	// Connected: the last request to the server succeeded; Err says why
+	// one failed (the last time one did), and Reconnects counts the
+	// times requests succeeded again after failing.
 	Connected  bool
 	Err        error
 	Reconnects int
 }
 
-// DialLive connects to the live stream at url and reads the header. It
-// returns once the header has arrived (or within LiveOptions.Timeout, or
-// when ctx ends); the chunks then arrive on a goroutine of Live's until
-// Close.
-func DialLive(ctx context.Context, url string, o LiveOptions) (*Live, error) {
+// DialLive starts following the running match at addr: its page on a
+// server (http://HOST:PORT/api/matches/ID), or its index or live stream
+// under it (…/chunks, …/live). It returns once the match's index and the
+// replay's header have arrived (each within LiveOptions.Timeout, or when
+// ctx ends); the chunks then arrive on a goroutine of Live's until Close.
+func DialLive(ctx context.Context, addr string, o LiveOptions) (*Live, error) {
 	o.defaults()
-	lctx, cancel := context.WithCancel(context.Background())
-	l := &Live{url: url, o: o, cancel: cancel}
-	st, err := l.connect(ctx, lctx)
+	index, err := matchIndexURL(addr)
 	if err != nil {
-		cancel()
 		return nil, err
 	}
-	if _, err := l.buf.append(st.sr.RawHeader(), o.MaxBytes); err != nil {
-		cancel()
-		st.body.Close()
+	l := &Live{url: addr, o: o}
+	ix, at, err := l.getIndex(ctx, index)
+	if err != nil {
+		return nil, err
+	}
+	// The replay's URLs are the server's that answered (a node of a fleet
+	// may have sent the request on to the one hosting the match), under
+	// the same path prefix.
+	l.rid = ix.Replay
+	l.rbase = at.ResolveReference(&url.URL{Path: "../../replays/" + ix.Replay + "/"})
+	hdr, err := l.get(ctx, "header", replay.MaxHeaderLen+64)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := l.buf.append(hdr, o.MaxBytes); err != nil {
 		return nil, err
 	}
 	r, err := replay.NewReader(&l.buf, l.buf.size())
 	if err != nil {
-		cancel()
-		st.body.Close()
-		return nil, err
+		return nil, fmt.Errorf("viewer: live: %s: %w", l.pieceURL("header"), err)
+	}
+	if h := r.Header(); h.MatchID != ix.Match {
+		return nil, fmt.Errorf("viewer: live: the header of replay %s is match %q's, the index says %q", ix.Replay, h.MatchID, ix.Match)
 	}
 	l.r = r
 	l.status.Connected = true
+	lctx, cancel := context.WithCancel(context.Background())
+	l.cancel = cancel
 	l.wg.Add(1)
-	go l.run(lctx, st)
+	go l.run(lctx, ix)
 	return l, nil
 }
 
-// stream is one connection's response being read.
-type stream struct {
-	body io.ReadCloser
-	br   *bufio.Reader
-	n    *countingReader
-	sr   *replay.StreamReader
+// matchIndexURL turns the address of a running match into its index's:
+// http://HOST/PREFIX/api/matches/ID[/live|/chunks] into
+// http://HOST/PREFIX/api/matches/ID/chunks.
+func matchIndexURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	bad := func() (*url.URL, error) {
+		return nil, fmt.Errorf("viewer: live: %q: want a running match's URL, http://HOST:PORT/api/matches/ID (or …/live)", s)
+	}
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return bad()
+	}
+	prefix, rest, ok := strings.Cut(u.Path, "/api/matches/")
+	if !ok {
+		return bad()
+	}
+	id, suffix, _ := strings.Cut(strings.TrimSuffix(rest, "/"), "/")
+	if id == "" || (suffix != "" && suffix != "live" && suffix != "chunks") {
+		return bad()
+	}
+	return &url.URL{Scheme: u.Scheme, User: u.User, Host: u.Host, Path: prefix + "/api/matches/" + id + "/chunks"}, nil
 }
 
-// connect makes the request and reads the header, within the timeout and
-// while ctx lasts; the stream itself lives as long as lctx.
-func (l *Live) connect(ctx, lctx context.Context) (*stream, error) {
-	rctx, cancel := context.WithCancel(lctx)
-	stopAfter := context.AfterFunc(ctx, cancel)
-	timer := time.AfterFunc(l.o.Timeout, cancel)
-	ok := false
-	defer func() {
-		stopAfter()
-		timer.Stop()
-		if !ok {
-			cancel()
-		}
-	}()
-	req, err := http.NewRequestWithContext(rctx, http.MethodGet, l.url, nil)
+// liveIndex is the part of a chunk index (GET …/chunks) a spectator needs.
+type liveIndex struct {
+	Replay string `json:"replay"`
+	Match  string `json:"match"`
+	State  string `json:"state"` // running, ended or recovered
+	Count  int    `json:"count"`
+}
+
+// replayIDPattern matches the replay ids a server gives (docs/HTTP-API.md),
+// which the viewer puts in URLs.
+var replayIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+
+// maxIndexBytes bounds an index: about 80 bytes a chunk, and it is asked
+// for from the first chunk missing.
+const maxIndexBytes = 64 << 20
+
+// getIndex fetches and checks an index; it returns the URL that answered
+// it, after any redirect.
+func (l *Live) getIndex(ctx context.Context, u *url.URL) (liveIndex, *url.URL, error) {
+	var ix liveIndex
+	b, at, err := l.fetch(ctx, u, maxIndexBytes)
 	if err != nil {
-		return nil, fmt.Errorf("viewer: live: %w", err)
+		return ix, nil, err
+	}
+	if err := json.Unmarshal(b, &ix); err != nil {
+		return ix, nil, fmt.Errorf("viewer: live: %s: %w", u, err)
+	}
+	if !replayIDPattern.MatchString(ix.Replay) || ix.Count < 0 {
+		return ix, nil, fmt.Errorf("viewer: live: %s: not a chunk index", u)
+	}
+	return ix, at, nil
+}
+
+// pieceURL returns the URL of a piece of the replay: "header", "footer",
+// "chunks/N" or "chunks?from=N".
+func (l *Live) pieceURL(piece string) *url.URL {
+	ref, _ := url.Parse(piece)
+	return l.rbase.ResolveReference(ref)
+}
+
+// get fetches a piece of the replay, at most max bytes.
+func (l *Live) get(ctx context.Context, piece string, max int64) ([]byte, error) {
+	b, _, err := l.fetch(ctx, l.pieceURL(piece), max)
+	return b, err
+}
+
+// fetch makes one GET request, within the timeout, and returns the body
+// of a 200 answer (at most max bytes) and the URL that gave it.
+func (l *Live) fetch(ctx context.Context, u *url.URL, max int64) ([]byte, *url.URL, error) {
+	rctx, cancel := context.WithTimeout(ctx, l.o.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("viewer: live: %w", err)
 	}
 	resp, err := l.o.Client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("viewer: live: %w", err)
+		return nil, nil, fmt.Errorf("viewer: live: %w", err)
 	}
+	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		defer resp.Body.Close()
-		return nil, &statusError{code: resp.StatusCode, msg: fmt.Sprintf("viewer: live: GET %s: %s", l.url, httpReason(resp))}
+		return nil, nil, &statusError{code: resp.StatusCode, msg: fmt.Sprintf("viewer: live: GET %s: %s", u, httpReason(resp))}
 	}
-	br := bufio.NewReaderSize(resp.Body, 64<<10)
-	n := &countingReader{r: br}
-	st := &stream{body: bodyCloser{resp.Body, cancel}, br: br, n: n, sr: replay.NewStreamReader(n)}
-	if _, err := st.sr.Header(); err != nil {
-		resp.Body.Close()
-		if rctx.Err() != nil && lctx.Err() == nil && ctx.Err() == nil {
-			return nil, fmt.Errorf("viewer: live: no header from %s within %v", l.url, l.o.Timeout)
-		}
-		return nil, fmt.Errorf("viewer: live: %s: %w", l.url, err)
+	b, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("viewer: live: GET %s: %w", u, err)
 	}
-	ok = true
-	return st, nil
+	if int64(len(b)) > max {
+		return nil, nil, fmt.Errorf("viewer: live: GET %s: more than the %d bytes it can be", u, max)
+	}
+	return b, resp.Request.URL, nil
 }
 
 // statusError is a response other than 200 OK.
@@ -168,16 +249,10 @@ type statusError struct {
 
 func (e *statusError) Error() string { return e.msg }
 
-// bodyCloser closes a response body and ends its request's context.
-type bodyCloser struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (b bodyCloser) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
+// isStatus reports whether err is a response with status code.
+func isStatus(err error, code int) bool {
+	var se *statusError
+	return errors.As(err, &se) && se.code == code
 }
 
 // httpReason describes a failed response: its status and the first line
@@ -191,123 +266,133 @@ func httpReason(resp *http.Response) string {
 	return resp.Status + ": " + line
 }
 
-// growEvery is the longest a received chunk waits to be published while
-// more keep arriving (a burst: the match so far, on connecting).
-const growEvery = 250 * time.Millisecond
-
-func (l *Live) run(ctx context.Context, st *stream) {
-	defer l.wg.Done()
-	have := 0 // chunks received
-	for {
-		footer, err := l.read(st, &have)
-		st.body.Close()
-		l.mu.Lock()
-		l.status.Connected = false
-		if footer {
-			l.status.Done, l.status.Err = true, nil
-			l.mu.Unlock()
-			return
-		}
-		if err == nil || errors.Is(err, io.EOF) {
-			err = errors.New("the stream ended before the match did")
-		}
-		if ctx.Err() != nil {
-			l.mu.Unlock()
-			return
-		}
-		l.status.Err = err
-		fatal := errors.Is(err, errTooBig) || errors.Is(err, errOtherMatch) || errors.Is(err, replay.ErrCorrupt)
-		l.mu.Unlock()
-		if fatal {
-			return
-		}
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(l.o.Retry):
-			}
-			st, err = l.connect(ctx, ctx)
-			if err == nil && !bytes.Equal(st.sr.RawHeader(), l.buf.prefix(len(st.sr.RawHeader()))) {
-				st.body.Close()
-				err = errOtherMatch
-			}
-			l.mu.Lock()
-			if err == nil {
-				l.status.Connected, l.status.Err = true, nil
-				l.status.Reconnects++
-			} else {
-				l.status.Err = err
-			}
-			l.mu.Unlock()
-			if err == nil {
-				break
-			}
-			var se *statusError
-			if errors.Is(err, errOtherMatch) || errors.As(err, &se) && se.code == http.StatusNotFound {
-				// The match is over (its live endpoint is gone) or another
-				// has taken its id: what has arrived is all there is.
-				l.mu.Lock()
-				l.status.Done = !errors.Is(err, errOtherMatch)
-				l.mu.Unlock()
-				return
-			}
-		}
-	}
-}
-
 var (
 	errTooBig     = errors.New("viewer: live: the recording is larger than the memory allowed for it")
-	errOtherMatch = errors.New("viewer: live: the server now streams another recording under this address")
+	errOtherMatch = errors.New("viewer: live: the server now lists another recording under this address")
+	errShrunk     = errors.New("viewer: live: the server lists fewer chunks than it did")
 )
 
-// read reads chunks until the stream ends, keeping those after the first
-// have (which arrived on an earlier connection). It reports whether the
-// stream ended with the footer: the match is over.
-func (l *Live) read(st *stream, have *int) (footer bool, err error) {
-	var lastGrow time.Time
-	pending := false
-	defer func() {
-		if pending {
-			if gerr := l.grow(); gerr != nil && err == nil {
-				err = gerr
-			}
-		}
-	}()
+// run follows the index until the match has ended and everything has
+// arrived: it fetches the chunks the index lists that are missing, asks
+// the index again every Poll, and after a failed request waits Retry and
+// goes on from what it has.
+func (l *Live) run(ctx context.Context, ix liveIndex) {
+	defer l.wg.Done()
+	var err error
 	for {
-		c, err := st.sr.Next()
-		if errors.Is(err, io.EOF) {
-			// The StreamReader reads exactly what it needs, and this
-			// connection's header and chunks are those in buf: bytes read
-			// beyond them were a footer.
-			return st.n.n > l.buf.size(), nil
+		if err == nil {
+			err = l.catchUp(ctx, ix)
 		}
-		if err != nil {
-			return false, err
-		}
-		if c.Index < *have {
-			continue
-		}
-		if _, err := l.buf.append(c.Raw, l.o.MaxBytes); err != nil {
-			return false, err
-		}
-		*have++
-		now := time.Now()
-		l.mu.Lock()
-		l.status.Chunks, l.status.Last, l.status.At = *have, c.Last, now
-		l.mu.Unlock()
-		pending = true
-		if st.br.Buffered() == 0 || now.Sub(lastGrow) >= growEvery {
-			if err := l.grow(); err != nil {
-				return false, err
+		over := false
+		var footErr error
+		if err == nil && ix.State != "running" && l.Status().Chunks == ix.Count {
+			// The recording is over: with its footer, the file is
+			// complete; without (a crash), what is sealed is all there is.
+			if ix.State == "ended" {
+				footErr, err = l.finish(ctx)
 			}
-			pending, lastGrow = false, now
+			over = err == nil
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		l.report(err)
+		if over {
+			l.setDone(footErr)
+			return
+		}
+		if fatal(err) {
+			return
+		}
+		wait := l.o.Poll
+		if err != nil {
+			wait = l.o.Retry
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		ix, _, err = l.getIndex(ctx, l.pieceURL("chunks?from="+strconv.Itoa(l.Status().Chunks)))
+		switch {
+		case isStatus(err, http.StatusNotFound):
+			// The server no longer has the recording (its retention
+			// removed it): what has arrived is all there is.
+			l.setDone(err)
+			return
+		case err == nil && ix.Replay != l.rid:
+			err = errOtherMatch
+		case err == nil && ix.Count < l.Status().Chunks:
+			err = errShrunk
 		}
 	}
 }
 
-// grow publishes the chunks received since the last time.
-func (l *Live) grow() error {
+// fatal reports whether err stops following: the recording cannot go on
+// in memory, or what the server sends is not the recording it was.
+func fatal(err error) bool {
+	return errors.Is(err, errTooBig) || errors.Is(err, errOtherMatch) || errors.Is(err, replay.ErrCorrupt)
+}
+
+// report records how the last round of requests went.
+func (l *Live) report(err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case err != nil:
+		l.status.Connected, l.status.Err = false, err
+	case !l.status.Connected:
+		l.status.Connected, l.status.Err = true, nil
+		l.status.Reconnects++
+	}
+}
+
+func (l *Live) setDone(err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.status.Done, l.status.Err = true, err
+}
+
+// catchUp fetches the chunks the index lists that have not arrived, up to
+// Parallel at a time, and publishes them in order.
+func (l *Live) catchUp(ctx context.Context, ix liveIndex) error {
+	for have := l.Status().Chunks; have < ix.Count; have = l.Status().Chunks {
+		n := min(ix.Count-have, l.o.Parallel)
+		got := make([][]byte, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				got[i], errs[i] = l.get(ctx, "chunks/"+strconv.Itoa(have+i), replay.MaxChunkLen+64)
+			})
+		}
+		wg.Wait()
+		added := 0
+		for i := range n {
+			if errs[i] != nil {
+				break
+			}
+			if _, err := l.buf.append(got[i], l.o.MaxBytes); err != nil {
+				return err
+			}
+			added++
+		}
+		if added > 0 {
+			if err := l.grow(have + added); err != nil {
+				return err
+			}
+		}
+		if added < n {
+			return errs[added]
+		}
+	}
+	return nil
+}
+
+// grow publishes the chunks appended since the last time: want of them in
+// all. A chunk that is not one (its checks fail, or it does not continue
+// the one before) is corruption.
+func (l *Live) grow(want int) error {
 	l.mu.Lock()
 	r := l.r
 	l.mu.Unlock()
@@ -315,10 +400,38 @@ func (l *Live) grow() error {
 	if err != nil {
 		return err
 	}
+	in := nr.Info()
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.r = nr
-	l.mu.Unlock()
+	l.status.Chunks, l.status.Last, l.status.At = in.Chunks, in.LastTick, time.Now()
+	if in.Chunks != want {
+		return fmt.Errorf("viewer: live: %s: %w", l.pieceURL("chunks/"+strconv.Itoa(in.Chunks)), in.LostErr)
+	}
 	return nil
+}
+
+// finish fetches the footer of an ended match: the recording in memory is
+// then its replay file, which is read again, its index and players from
+// the footer. It returns err when the footer could not be fetched (the
+// next round asks again), and footErr when it came but does not read: the
+// chunks, which all came, are then what there is.
+func (l *Live) finish(ctx context.Context) (footErr, err error) {
+	b, err := l.get(ctx, "footer", replay.MaxFooterLen+64)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := l.buf.append(b, l.o.MaxBytes); err != nil {
+		return err, nil
+	}
+	r, err := replay.NewReader(&l.buf, l.buf.size())
+	if err != nil {
+		return fmt.Errorf("viewer: live: %s: %w", l.pieceURL("footer"), err), nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.r = r
+	return nil, nil
 }
 
 // Reader returns a Reader of everything received so far. It is replaced
@@ -329,33 +442,24 @@ func (l *Live) Reader() *replay.Reader {
 	return l.r
 }
 
-// Status returns where the stream stands.
+// Status returns where the match stands.
 func (l *Live) Status() LiveStatus {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.status
 }
 
-// URL returns the stream's address.
+// URL returns the address DialLive was given.
 func (l *Live) URL() string { return l.url }
 
-// Close stops the stream and waits for its goroutine.
+// Replay returns the id of the replay being followed.
+func (l *Live) Replay() string { return l.rid }
+
+// Close stops following and waits for Live's goroutine.
 func (l *Live) Close() error {
 	l.cancel()
 	l.wg.Wait()
 	return nil
-}
-
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // memFile is a recording in memory that grows at the end: an io.ReaderAt
@@ -395,13 +499,6 @@ func (m *memFile) size() int64 {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	return int64(len(m.b))
-}
-
-// prefix returns a copy of the first n bytes.
-func (m *memFile) prefix(n int) []byte {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return append([]byte(nil), m.b[:min(n, len(m.b))]...)
 }
 
 // Live clock. A live match's chunks arrive about once a second, each with

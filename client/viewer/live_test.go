@@ -3,6 +3,8 @@ package viewer
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,8 +13,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -93,23 +97,33 @@ func TestLiveEdge(t *testing.T) {
 	}
 }
 
-// streamServer serves a recording as a live endpoint does: the header, then
-// each chunk at its pace, then the footer. The first connection breaks
-// off after cut chunks.
-type streamServer struct {
+// chunkServer serves a recording as a server's chunk URLs do (see
+// docs/HTTP-API.md): the index of match "m" and of its replay "m-1", the
+// header, the chunks and the footer. Chunks are sealed one every pace,
+// the first few at once; the index says "ended" once all are, then
+// serves the footer. It counts the requests by path, and can be made to
+// fail.
+type chunkServer struct {
 	hdr    []byte
 	chunks [][]byte
 	footer []byte
-	cut    int
+	ticks  [][2]uint32
+	start  time.Time
 	pace   time.Duration
-	gone   bool // after the first connection, the match is over: 404
-	mu     sync.Mutex
-	conns  int
+	first  int // chunks sealed at the start
+
+	mu       sync.Mutex
+	requests map[string]int
+	// fail, if set, answers a request instead (with its status) when it
+	// returns a status other than 0.
+	fail func(path string, sealed int) int
+	// crashed: the recording stops without its footer (state recovered).
+	crashed bool
 }
 
-func newStreamServer(t *testing.T, b []byte, cut int, pace time.Duration) *streamServer {
+func newChunkServer(t *testing.T, b []byte, first int, pace time.Duration) *chunkServer {
 	r := readerOf(t, b)
-	s := &streamServer{hdr: r.RawHeader(), cut: cut, pace: pace}
+	s := &chunkServer{hdr: r.RawHeader(), first: first, pace: pace, start: time.Now(), requests: map[string]int{}}
 	end := int64(len(s.hdr))
 	for i := range r.Info().Chunks {
 		c, err := r.Chunk(i)
@@ -117,66 +131,145 @@ func newStreamServer(t *testing.T, b []byte, cut int, pace time.Duration) *strea
 			t.Fatal(err)
 		}
 		s.chunks = append(s.chunks, c.Raw)
+		s.ticks = append(s.ticks, [2]uint32{c.First, c.Last})
 		end = c.Offset + int64(len(c.Raw))
 	}
 	s.footer = b[end:]
 	return s
 }
 
-func (s *streamServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	s.conns++
-	first := s.conns == 1
-	gone := s.gone && !first
-	s.mu.Unlock()
-	if gone {
-		http.Error(w, "no such match", http.StatusNotFound)
-		return
+// sealed is how many chunks are sealed now.
+func (s *chunkServer) sealed() int {
+	n := s.first
+	if s.pace > 0 {
+		n += int(time.Since(s.start) / s.pace)
 	}
-	fl := w.(http.Flusher)
-	w.Write(s.hdr)
-	fl.Flush()
-	for i, c := range s.chunks {
-		if first && i == s.cut {
-			return // the stream breaks off between two chunks
-		}
-		w.Write(c)
-		fl.Flush()
-		if i >= s.cut {
-			time.Sleep(s.pace)
-		}
-	}
-	w.Write(s.footer)
+	return min(n, len(s.chunks))
 }
 
-// TestLiveStream follows a stream that breaks off, comes back, and ends
-// with the match: every chunk arrives once, the reader grows to the whole
-// recording, and the worlds are those of the file.
-func TestLiveStream(t *testing.T) {
-	t.Parallel()
-	b := synthBytes(t, 4, 12*time.Second, 11, replay.Options{KeyframeTicks: 180})
-	full := readerOf(t, b)
-	want := hashes(t, full)
-	ss := newStreamServer(t, b, 5, 20*time.Millisecond)
-	hs := httptest.NewServer(ss)
-	defer hs.Close()
+func (s *chunkServer) count(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests[path]
+}
 
-	l, err := DialLive(context.Background(), hs.URL+"/live", LiveOptions{Retry: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
+func (s *chunkServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	sealed := s.sealed()
+	s.mu.Lock()
+	s.requests[r.URL.Path]++
+	fail := s.fail
+	s.mu.Unlock()
+	if fail != nil {
+		if code := fail(r.URL.Path, sealed); code != 0 {
+			http.Error(w, "failing on purpose", code)
+			return
+		}
 	}
-	defer l.Close()
-	deadline := time.Now().Add(20 * time.Second)
+	piece := func(b []byte) { w.Write(b) }
+	switch p := r.URL.Path; {
+	case p == "/api/matches/m/chunks" || p == "/api/replays/m-1/chunks":
+		from, _ := strconv.Atoi(r.URL.Query().Get("from"))
+		state := "running"
+		if sealed == len(s.chunks) {
+			state = "ended"
+			if s.crashed {
+				state = "recovered"
+			}
+		}
+		ix := map[string]any{"replay": "m-1", "match": "viewer-test", "state": state, "count": sealed, "from": from}
+		var list []map[string]any
+		for n := from; n < sealed; n++ {
+			list = append(list, map[string]any{"n": n, "first": s.ticks[n][0], "last": s.ticks[n][1], "size": len(s.chunks[n])})
+		}
+		ix["chunks"] = list
+		json.NewEncoder(w).Encode(ix)
+	case p == "/api/replays/m-1/header":
+		piece(s.hdr)
+	case p == "/api/replays/m-1/footer" && sealed == len(s.chunks) && !s.crashed:
+		piece(s.footer)
+	case strings.HasPrefix(p, "/api/replays/m-1/chunks/"):
+		n, err := strconv.Atoi(strings.TrimPrefix(p, "/api/replays/m-1/chunks/"))
+		if err != nil || n >= sealed {
+			http.Error(w, "not sealed yet", http.StatusNotFound)
+			return
+		}
+		piece(s.chunks[n])
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// waitDone waits for l to be done.
+func waitDone(t *testing.T, l *Live, within time.Duration) LiveStatus {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	for !l.Status().Done {
 		if time.Now().After(deadline) {
 			t.Fatalf("never done: %+v", l.Status())
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
-	st := l.Status()
+	return l.Status()
+}
+
+// TestLiveChunks follows a match through its chunk URLs: it joins while
+// the match is under way (several chunks already sealed), the server fails
+// for a while, comes back, and the match ends. Every piece is fetched
+// once, the recording received is the replay file byte for byte, and its
+// worlds are those of the file.
+func TestLiveChunks(t *testing.T) {
+	t.Parallel()
+	b := synthBytes(t, 4, 12*time.Second, 11, replay.Options{KeyframeTicks: 180})
+	full := readerOf(t, b)
+	want := hashes(t, full)
+	cs := newChunkServer(t, b, 5, 30*time.Millisecond)
+	var outage sync.Once
+	var outageEnd atomic.Int64
+	cs.fail = func(path string, sealed int) int {
+		// An outage of 200 ms once 8 chunks are sealed.
+		if sealed >= 8 {
+			outage.Do(func() { outageEnd.Store(time.Now().Add(200 * time.Millisecond).UnixNano()) })
+		}
+		if time.Now().UnixNano() < outageEnd.Load() {
+			return http.StatusServiceUnavailable
+		}
+		return 0
+	}
+	hs := httptest.NewServer(cs)
+	defer hs.Close()
+
+	l, err := DialLive(context.Background(), hs.URL+"/api/matches/m/live", LiveOptions{Poll: 10 * time.Millisecond, Retry: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	st := waitDone(t, l, 20*time.Second)
 	in := l.Reader().Info()
-	if st.Chunks != full.Info().Chunks || in.Chunks != st.Chunks || in.LastTick != full.Info().LastTick || st.Reconnects != 1 {
-		t.Errorf("status %+v, reader %d chunks to tick %d; the file has %d chunks to %d", st, in.Chunks, in.LastTick, full.Info().Chunks, full.Info().LastTick)
+	if st.Err != nil || st.Chunks != full.Info().Chunks || in.Chunks != st.Chunks || in.LastTick != full.Info().LastTick || st.Reconnects != 1 || in.Recovered {
+		t.Errorf("status %+v, reader %d chunks to tick %d (recovered %v); the file has %d chunks to %d", st, in.Chunks, in.LastTick, in.Recovered, full.Info().Chunks, full.Info().LastTick)
+	}
+	if l.Replay() != "m-1" {
+		t.Errorf("replay %q", l.Replay())
+	}
+	// Only what was missing was fetched: each piece once, failures aside.
+	for i := range cs.chunks {
+		if n := cs.count("/api/replays/m-1/chunks/" + strconv.Itoa(i)); n < 1 || (n > 1 && i < 5) {
+			t.Errorf("chunk %d fetched %d times", i, n)
+		}
+	}
+	if n := cs.count("/api/replays/m-1/header"); n != 1 {
+		t.Errorf("header fetched %d times", n)
+	}
+	got := bytes.NewBuffer(l.Reader().RawHeader())
+	for i := range in.Chunks {
+		c, err := l.Reader().Chunk(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.Write(c.Raw)
+	}
+	if in.Size != int64(len(b)) || !bytes.Equal(got.Bytes(), b[:int64(len(b))-in.FooterSize]) {
+		t.Error("the recording received is not the replay file")
 	}
 	for _, tick := range []uint32{0, 200, 333, in.LastTick} {
 		w, err := l.Reader().Seek(tick)
@@ -189,28 +282,27 @@ func TestLiveStream(t *testing.T) {
 	}
 }
 
-// TestLiveGone: the stream breaks off and the match is gone when the
-// viewer comes back (404): what arrived is all there is, and it plays.
+// TestLiveGone: the server stops having the recording (404) before the
+// match's end: what arrived is all there is, and it plays.
 func TestLiveGone(t *testing.T) {
 	t.Parallel()
 	b := synthBytes(t, 2, 6*time.Second, 12, replay.Options{})
-	ss := newStreamServer(t, b, 3, 0)
-	ss.gone = true
-	hs := httptest.NewServer(ss)
+	cs := newChunkServer(t, b, 3, time.Hour)
+	var polled atomic.Bool
+	cs.fail = func(path string, sealed int) int {
+		if path == "/api/replays/m-1/chunks" && polled.Swap(true) {
+			return http.StatusNotFound
+		}
+		return 0
+	}
+	hs := httptest.NewServer(cs)
 	defer hs.Close()
-	l, err := DialLive(context.Background(), hs.URL, LiveOptions{Retry: 20 * time.Millisecond})
+	l, err := DialLive(context.Background(), hs.URL+"/api/matches/m", LiveOptions{Poll: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for !l.Status().Done {
-		if time.Now().After(deadline) {
-			t.Fatalf("never done: %+v", l.Status())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if st := l.Status(); st.Chunks != 3 || l.Reader().Info().Chunks != 3 {
+	if st := waitDone(t, l, 10*time.Second); st.Chunks != 3 || l.Reader().Info().Chunks != 3 {
 		t.Errorf("status %+v", st)
 	}
 	m := NewLiveModel(l, Options{})
@@ -219,8 +311,80 @@ func TestLiveGone(t *testing.T) {
 	if m.World() == nil {
 		t.Fatal("nothing to show")
 	}
-	if f := m.View(); !f.LiveDone || f.LiveStatus != "" {
+	if f := m.View(); !f.LiveDone {
 		t.Errorf("frame: done %v, status %q", f.LiveDone, f.LiveStatus)
+	}
+}
+
+// TestLiveCrashed: the recording stops without its footer (the server
+// crashed; the index says recovered): every chunk sealed arrives and the
+// viewer is done, without asking for a footer.
+func TestLiveCrashed(t *testing.T) {
+	t.Parallel()
+	b := synthBytes(t, 2, 5*time.Second, 13, replay.Options{})
+	cs := newChunkServer(t, b, 100, 0)
+	cs.crashed = true
+	hs := httptest.NewServer(cs)
+	defer hs.Close()
+	l, err := DialLive(context.Background(), hs.URL+"/api/matches/m/chunks", LiveOptions{Parallel: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	st := waitDone(t, l, 10*time.Second)
+	if st.Err != nil || st.Chunks != len(cs.chunks) || !l.Reader().Info().Recovered {
+		t.Errorf("status %+v, reader %+v", st, l.Reader().Info())
+	}
+	if n := cs.count("/api/replays/m-1/footer"); n != 0 {
+		t.Errorf("footer asked for %d times", n)
+	}
+}
+
+// TestLiveBadFooter: the match ends but its footer does not read: the
+// viewer is done with every chunk, and says why it has no footer.
+func TestLiveBadFooter(t *testing.T) {
+	t.Parallel()
+	b := synthBytes(t, 2, 5*time.Second, 15, replay.Options{})
+	cs := newChunkServer(t, b, 100, 0)
+	cs.footer = bytes.Clone(cs.footer)
+	cs.footer[20] ^= 1
+	hs := httptest.NewServer(cs)
+	defer hs.Close()
+	l, err := DialLive(context.Background(), hs.URL+"/api/matches/m", LiveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	st := waitDone(t, l, 10*time.Second)
+	if !errors.Is(st.Err, replay.ErrCorrupt) || st.Chunks != len(cs.chunks) || l.Reader().Info().Chunks != len(cs.chunks) {
+		t.Errorf("status %+v, %d chunks read", st, l.Reader().Info().Chunks)
+	}
+}
+
+// TestLiveCorruptChunk: a chunk that is not what the index says (its CRC
+// fails) stops the viewer with the error, keeping what came before.
+func TestLiveCorruptChunk(t *testing.T) {
+	t.Parallel()
+	b := synthBytes(t, 2, 5*time.Second, 14, replay.Options{})
+	cs := newChunkServer(t, b, 100, 0)
+	cs.chunks[3] = bytes.Clone(cs.chunks[3])
+	cs.chunks[3][30] ^= 1
+	hs := httptest.NewServer(cs)
+	defer hs.Close()
+	l, err := DialLive(context.Background(), hs.URL+"/api/matches/m", LiveOptions{Parallel: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for l.Status().Err == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("no error: %+v", l.Status())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if st := l.Status(); !errors.Is(st.Err, replay.ErrCorrupt) || st.Done || l.Reader().Info().Chunks != 3 {
+		t.Errorf("status %+v, %d chunks kept", st, l.Reader().Info().Chunks)
 	}
 }
 
@@ -228,24 +392,59 @@ func TestDialLiveErrors(t *testing.T) {
 	t.Parallel()
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
-		case "/missing":
+		case "/api/matches/missing/chunks":
 			http.Error(w, "no such match", http.StatusNotFound)
-		case "/garbage":
-			w.Write(bytes.Repeat([]byte("not a replay "), 20))
-		case "/silent":
+		case "/api/matches/garbage/chunks":
+			w.Write(bytes.Repeat([]byte("not an index "), 20))
+		case "/api/matches/silent/chunks":
 			w.(http.Flusher).Flush()
 			<-r.Context().Done()
+		case "/api/matches/badid/chunks":
+			w.Write([]byte(`{"replay": "../../admin", "match": "badid", "state": "running", "count": 0}`))
+		case "/api/matches/nothead/chunks":
+			w.Write([]byte(`{"replay": "x-1", "match": "nothead", "state": "running", "count": 0}`))
+		case "/api/replays/x-1/header":
+			w.Write(bytes.Repeat([]byte("not a replay "), 20))
 		}
 	}))
 	defer hs.Close()
 	for _, tc := range []struct{ path, want string }{
-		{"/missing", "404 Not Found: no such match"},
-		{"/garbage", "not a Skirmish replay"},
-		{"/silent", "no header"},
+		{"/api/matches/missing/live", "404 Not Found: no such match"},
+		{"/api/matches/garbage", "invalid character"},
+		{"/api/matches/silent", "deadline exceeded"},
+		{"/api/matches/nothead", "not a Skirmish replay"},
+		{"/api/matches/badid", "not a chunk index"},
+		{"/api/replays/x-1", "want a running match's URL"},
+		{"/api/matches/x/summary", "want a running match's URL"},
 	} {
 		_, err := DialLive(context.Background(), hs.URL+tc.path, LiveOptions{Timeout: 300 * time.Millisecond})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error saying %q", tc.path, err, tc.want)
+		}
+	}
+}
+
+// TestMatchIndexURL: the addresses a spectator may give, and where the
+// index is for each, a proxy's path prefix kept.
+func TestMatchIndexURL(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"http://h:7777/api/matches/friday":                         "http://h:7777/api/matches/friday/chunks",
+		"http://h:7777/api/matches/friday/":                        "http://h:7777/api/matches/friday/chunks",
+		"http://h:7777/api/matches/friday/live":                    "http://h:7777/api/matches/friday/chunks",
+		"https://cdn.example/skirmish/api/matches/f/chunks?from=3": "https://cdn.example/skirmish/api/matches/f/chunks",
+		"http://h/api/matches/":                                    "",
+		"http://h/api/replays/friday-1":                            "",
+		"ftp://h/api/matches/friday":                               "",
+	} {
+		u, err := matchIndexURL(in)
+		if got := ""; err == nil {
+			got = u.String()
+			if got != want {
+				t.Errorf("%s: %s, want %s", in, got, want)
+			}
+		} else if want != "" {
+			t.Errorf("%s: %v, want %s", in, err, want)
 		}
 	}
 }
@@ -293,10 +492,11 @@ func botMatch(t *testing.T, dir string) (base string, stop func()) {
 	return hs.URL, stop
 }
 
-// TestLiveMatch spectates a real match: a server with bots, its live
-// endpoint, a Model following it 1.5 s behind in real time. The world the
-// viewer shows is the server's (its replay file, finished) at that tick,
-// and the viewer is about the delay behind.
+// TestLiveMatch spectates a real match: a server with bots, its chunk
+// URLs, a Model following it 1.5 s behind in real time. The world the
+// viewer shows is the server's (its replay file, finished) at that tick.
+// How smoothly and how far behind it plays is TestLiveClock's, on a
+// simulated clock; here, on a shared machine, it is only reported.
 func TestLiveMatch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("plays a match in real time")
@@ -313,30 +513,27 @@ func TestLiveMatch(t *testing.T) {
 	m := NewLiveModel(l, Options{Delay: delay})
 	defer m.Close()
 	in := Input{W: 1280, H: 720, DT: 1.0 / 60}
-	var f *Frame
+	f := m.View()
 	var lastPos float64
-	jumps := 0
+	jumps, played := 0, 0
 	start := time.Now()
-	for time.Since(start) < 5*time.Second {
+	// Until the viewer has shown two seconds of the match, within 30 s.
+	for played < 120 {
+		if time.Since(start) > 30*time.Second {
+			t.Fatalf("after 30 s: world %v, following %v, waiting %v, status %q, %d frames played",
+				m.World() != nil, f.Following, f.Waiting, f.LiveStatus, played)
+		}
 		in.Now = time.Now()
 		m.Update(in)
 		f = m.View()
-		if m.Playback() != nil {
+		if m.Playback() != nil && m.World() != nil && f.Following && !f.Waiting {
 			if pos := m.Playback().Pos(); lastPos != 0 && (pos < lastPos || pos-lastPos > 3) {
 				jumps++
 			}
 			lastPos = m.Playback().Pos()
+			played++
 		}
 		time.Sleep(time.Second / 60)
-	}
-	if m.World() == nil || !f.Following || f.Waiting {
-		t.Fatalf("after 5 s: world %v, following %v, waiting %v, status %q", m.World() != nil, f.Following, f.Waiting, f.LiveStatus)
-	}
-	if f.Behind < delay.Seconds()-0.6 || f.Behind > delay.Seconds()+0.6 {
-		t.Errorf("%.2f s behind the match, want %.1f", f.Behind, delay.Seconds())
-	}
-	if jumps > 1 { // the first frames may jump to the mark
-		t.Errorf("the playhead jumped or went back %d times", jumps)
 	}
 	tick, hash := m.World().Tick, m.World().Hash()
 
@@ -361,5 +558,6 @@ func TestLiveMatch(t *testing.T) {
 	if err := r.Verify(nil); err != nil {
 		t.Errorf("the server's replay: %v", err)
 	}
-	t.Logf("showed tick %d, %.2f s behind the match, hash %016x as recorded", tick, f.Behind, hash)
+	t.Logf("showed tick %d, %.2f s behind the match (delay %v), hash %016x as recorded; the playhead jumped %d times in %d frames",
+		tick, f.Behind, delay, hash, jumps, played)
 }

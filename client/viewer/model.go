@@ -77,6 +77,8 @@ type Model struct {
 	prevNow  time.Time // the Update's before
 	err      error     // the last playback error, shown until the playhead moves again
 	reported map[string]bool
+	takeOver *TakeOver // asked for with T, until TakeOver takes it
+	note     string    // why the last take-over failed, until the playhead moves
 
 	frame   Frame
 	columns columnCache
@@ -301,6 +303,8 @@ func (m *Model) keys(in Input) {
 		m.cams.Set(CameraPOV, m.target())
 	case a.Has(ActFree):
 		m.cams.Set(CameraFree, m.cams.Target)
+	case a.Has(ActTakeOver):
+		m.askTakeOver()
 	}
 	if in.Player > 0 {
 		ps := m.pb.World().Players
@@ -465,7 +469,7 @@ func (m *Model) setPos(pos float64) {
 		m.fail(err)
 		return
 	}
-	m.err = nil
+	m.err, m.note = nil, ""
 }
 
 // fail shows err, stops playing, and reports it once.
@@ -527,6 +531,7 @@ type Frame struct {
 
 	Recovered string // a file without a footer: what that means
 	Err       string // an error met while playing
+	Note      string // why the last take-over (T) failed
 	Help      bool
 
 	// ScreenList.
@@ -568,7 +573,7 @@ func (m *Model) View() *Frame {
 	f.Bodies, f.Shots, f.Effects, f.Kills, f.Rows, f.Columns =
 		f.Bodies[:0], f.Shots[:0], f.Effects[:0], f.Kills[:0], f.Rows[:0], f.Columns[:0]
 	f.Help, f.Live = m.help, m.live != nil
-	f.Err = ""
+	f.Err, f.Note = "", m.note
 	if m.err != nil {
 		f.Err = m.err.Error()
 	}

@@ -60,6 +60,7 @@ type infoJSON struct {
 	TickRate      int32               `json:"tick_rate"`
 	FormatVersion uint16              `json:"format_version"`
 	SimVersion    int                 `json:"sim_version"`
+	Origin        *originJSON         `json:"origin,omitempty"`
 	FirstTick     uint32              `json:"first_tick"`
 	LastTick      uint32              `json:"last_tick"`
 	Ticks         uint32              `json:"ticks"`
@@ -76,6 +77,14 @@ type infoJSON struct {
 	Recovered     bool                `json:"recovered"`
 	Lost          int64               `json:"lost_bytes"`
 	LostReason    string              `json:"lost_reason,omitempty"`
+}
+
+// originJSON is a fork's origin in info's -json output; the hash is in hex,
+// as everywhere else it is shown.
+type originJSON struct {
+	Replay string `json:"replay"`
+	Tick   uint32 `json:"tick"`
+	Hash   string `json:"hash"`
 }
 
 func perPlayerMinute(in replay.Info) float64 {
@@ -110,6 +119,9 @@ func runInfo(c *cli, args []string) error {
 		if out.Players == nil {
 			out.Players = []replay.PlayerInfo{}
 		}
+		if o := in.Origin; o != nil {
+			out.Origin = &originJSON{Replay: o.Replay, Tick: o.Tick, Hash: fmt.Sprintf("%016x", o.Hash)}
+		}
 		if !in.Start.IsZero() {
 			out.Start = &in.Start
 		}
@@ -128,6 +140,9 @@ func runInfo(c *cli, args []string) error {
 		row("started", "%s", in.Start.Format("2006-01-02 15:04:05 MST"))
 	}
 	row("tick rate", "%d Hz", in.TickRate)
+	if o := in.Origin; o != nil {
+		row("forked from", "%s at tick %d (world hash %016x)", o.Replay, o.Tick, o.Hash)
+	}
 	row("ticks", "%d..%d (%d ticks, %s)", in.FirstTick, in.LastTick, in.Ticks, in.Duration)
 	row("players", "%d", len(in.Players))
 	row("size", "%s: header %s, chunks %s (keyframes %s), footer %s",
@@ -188,6 +203,7 @@ func bytesize(n int64) string {
 
 func runVerify(c *cli, args []string) error {
 	fs := c.flags()
+	sourcePath := fs.String("source", "", "for a fork: its source replay, to check that the source's world at the fork's tick is the fork's first world (default: the origin's id with .skr next to FILE, if there is one)")
 	path, err := oneFile(c, fs, args)
 	if err != nil {
 		return err
@@ -198,6 +214,9 @@ func runVerify(c *cli, args []string) error {
 	}
 	defer r.Close()
 	in := r.Info()
+	if *sourcePath != "" && in.Origin == nil {
+		return c.usagef("-source: %s is not a fork (its header has no origin)", path)
+	}
 	if in.Recovered {
 		fmt.Fprintf(c.stdout, "%s: no footer (the match did not end cleanly): verifying the %d recovered chunks, ticks %d..%d\n",
 			path, in.Chunks, in.FirstTick, in.LastTick)
@@ -208,16 +227,60 @@ func runVerify(c *cli, args []string) error {
 	p := newProgress(c.stderr, "verify")
 	err = r.Verify(p.update)
 	p.done()
-	var ve *replay.VerifyError
-	switch {
-	case errors.As(err, &ve):
-		return fmt.Errorf("%s: FAILED: the simulation differs from the recording at tick %d (%s hash %016x, simulated %016x)",
-			path, ve.Tick, ve.What, ve.Want, ve.Got)
-	case err != nil:
-		return fmt.Errorf("%s: FAILED: %w", path, err)
+	if err != nil {
+		return verifyFailed(path, err)
 	}
 	fmt.Fprintf(c.stdout, "%s: ok: %d ticks (%s) in %d chunks, %d keyframes, all hashes match\n",
 		path, in.Ticks, in.Duration, in.Chunks, in.Keyframes)
+	if in.Origin != nil {
+		return verifyLineage(c, r, path, *sourcePath)
+	}
+	return nil
+}
+
+// verifyFailed says how verification failed.
+func verifyFailed(path string, err error) error {
+	var ve *replay.VerifyError
+	switch {
+	case errors.As(err, &ve) && (ve.What == "origin" || ve.What == "source"):
+		return fmt.Errorf("%s: FAILED: %w", path, err)
+	case errors.As(err, &ve):
+		return fmt.Errorf("%s: FAILED: the simulation differs from the recording at tick %d (%s hash %016x, simulated %016x)",
+			path, ve.Tick, ve.What, ve.Want, ve.Got)
+	}
+	return fmt.Errorf("%s: FAILED: %w", path, err)
+}
+
+// verifyLineage checks a fork against its source: the file given, else the
+// origin's replay next to the fork if it is there. Without one, the
+// source's world is taken on trust, and the output says so.
+func verifyLineage(c *cli, r *replay.Reader, path, source string) error {
+	o := r.Info().Origin
+	if source == "" {
+		// The origin's id is a file name; one that is not (a separator,
+		// "..") is not looked for.
+		if id := o.Replay; filepath.Base(id) == id && id != "." && id != ".." {
+			guess := filepath.Join(filepath.Dir(path), id+replay.Extension)
+			if st, err := os.Stat(guess); err == nil && st.Mode().IsRegular() {
+				source = guess
+			}
+		}
+	}
+	if source == "" {
+		fmt.Fprintf(c.stdout, "%s: forked from %s at tick %d: its first world hashes to the origin's %016x; the source is not here (-source FILE checks it)\n",
+			path, o.Replay, o.Tick, o.Hash)
+		return nil
+	}
+	src, err := open(source)
+	if err != nil {
+		return fmt.Errorf("%s: FAILED: its source: %w", path, err)
+	}
+	defer src.Close()
+	if err := r.VerifyOrigin(src); err != nil {
+		return verifyFailed(path, fmt.Errorf("against %s: %w", source, err))
+	}
+	fmt.Fprintf(c.stdout, "%s: forked from %s at tick %d: the source's world there hashes to %016x, the fork's first world\n",
+		path, source, o.Tick, o.Hash)
 	return nil
 }
 

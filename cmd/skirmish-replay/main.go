@@ -2,7 +2,8 @@
 // (.skr files).
 //
 //	skirmish-replay info [-json] FILE         the match: map, time, players, sizes
-//	skirmish-replay verify FILE               re-simulate and check every recorded hash
+//	skirmish-replay verify [-source SRC] FILE re-simulate and check every recorded hash
+//	                                          (and a fork's lineage against its source)
 //	skirmish-replay dump [-from T] [-to T] FILE   the events as JSON lines
 //	skirmish-replay seek FILE TICK...         the world hash at each tick
 //	skirmish-replay stats [-json] FILE...     per player: kills, deaths, shots, hits, ...
@@ -37,7 +38,7 @@ type command struct {
 
 var commands = []command{
 	{"info", "[-json] FILE", "show the match: map, time, players, sizes", runInfo},
-	{"verify", "FILE", "re-simulate the match and check every recorded hash", runVerify},
+	{"verify", "[-source SRC] FILE", "re-simulate the match and check every recorded hash (and a fork's lineage against its source)", runVerify},
 	{"dump", "[-from TICK] [-to TICK] FILE", "print the events as JSON lines", runDump},
 	{"seek", "FILE TICK...", "print the world hash at each tick", runSeek},
 	{"stats", "[-json] FILE...", "per player: kills, deaths, shots, hits, distance, time alive", runStats},

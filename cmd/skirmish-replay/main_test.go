@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skirmishgg/skirmish/protocol"
 	"github.com/skirmishgg/skirmish/replay"
+	"github.com/skirmishgg/skirmish/sim"
 )
 
 // golden is a small replay from the replay package's testdata.
@@ -213,4 +216,108 @@ func TestNamedPipe(t *testing.T) {
 			t.Fatalf("%s of a named pipe: still blocked after 10 s", args[0])
 		}
 	}
+}
+
+// writeFork writes, at path, a recording forked from src at tick that runs
+// ticks more ticks without a command, with an origin naming id.
+func writeFork(t *testing.T, src *replay.Reader, id string, tick uint32, ticks int, path string) {
+	t.Helper()
+	w, err := src.Seek(tick)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := src.Header()
+	wr, err := replay.Create(path, replay.Header{MatchID: "fork", Map: h.Map, MapSource: h.MapSource, TickRate: h.TickRate,
+		Origin: &replay.Origin{Replay: id, Tick: tick, Hash: w.Hash()}}, w, replay.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range ticks {
+		sim.Step(w, nil)
+		if err := wr.Append(&protocol.Frame{Tick: w.Tick}, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := wr.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestForkLineage shows a fork's origin and checks its lineage: against
+// its source found next to it, against one given with -source (the format
+// version 1 copy of the same match is as good a source), and against
+// sources that cannot be it.
+func TestForkLineage(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	b, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(dir, "golden-src.skr")
+	if err := os.WriteFile(src, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := replay.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	fork := filepath.Join(dir, "fork.skr")
+	writeFork(t, r, "golden-src", 900, 120, fork)
+	w900, _ := r.Seek(900)
+	hash := regexp.QuoteMeta(fmt.Sprintf("%016x", w900.Hash()))
+
+	// Another match on the same map, and a match on another map.
+	other := filepath.Join(t.TempDir(), "other.skr")
+	if _, _, code := runCLI("gen", "-players", "4", "-minutes", "0.5", "-seed", "9", "-o", other); code != 0 {
+		t.Fatal("gen failed")
+	}
+	duel := filepath.Join("..", "..", "replay", "testdata", "duel-2p-20s-30hz.skr")
+	v1 := filepath.Join("..", "..", "replay", "testdata", "v1-arena-4p-30s.skr")
+	alone := filepath.Join(t.TempDir(), "fork.skr") // the fork without its source beside it
+	if err := os.WriteFile(alone, mustRead(t, fork), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, _ := runCLI("info", "-json", golden); strings.Contains(out, "origin") {
+		t.Errorf("info -json of a match that is no fork shows an origin:\n%s", out)
+	}
+	for _, tt := range []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantOut  string
+		wantErr  string
+	}{
+		{"info", []string{"info", fork}, 0, `(?s)forked from +golden-src at tick 900 \(world hash ` + hash + `\).*ticks +900\.\.1020`, "^$"},
+		{"info json", []string{"info", "-json", fork}, 0, `"origin": \{\s+"replay": "golden-src",\s+"tick": 900,\s+"hash": "` + hash + `"`, "^$"},
+		{"verify with the source beside it", []string{"verify", fork}, 0, `(?s)ok: 120 ticks.*forked from .*golden-src\.skr at tick 900: the source's world there hashes to ` + hash, "^$"},
+		{"verify without the source", []string{"verify", alone}, 0, `(?s)ok: 120 ticks.*forked from golden-src at tick 900: .* the source is not here`, "^$"},
+		{"verify -source version 1", []string{"verify", "-source", v1, alone}, 0, `the source's world there hashes to ` + hash, "^$"},
+		{"verify -source another match", []string{"verify", "-source", other, alone}, 1, "", `FAILED: against .*other\.skr: replay: the source's world at tick 900 hashes to [0-9a-f]{16}; the fork's origin says ` + hash},
+		{"verify -source another map", []string{"verify", "-source", duel, alone}, 1, "", `FAILED: against .*: replay: the source's map duel is not the fork's map arena`},
+		{"verify -source not a fork", []string{"verify", "-source", golden, golden}, 2, "", `is not a fork`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := runCLI(tt.args...)
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.wantCode, out, errOut)
+			}
+			if !regexp.MustCompile(tt.wantOut).MatchString(out) {
+				t.Errorf("stdout does not match %q:\n%s", tt.wantOut, out)
+			}
+			if tt.wantErr != "" && !regexp.MustCompile(tt.wantErr).MatchString(errOut) {
+				t.Errorf("stderr does not match %q:\n%s", tt.wantErr, errOut)
+			}
+		})
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

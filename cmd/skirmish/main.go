@@ -3,8 +3,9 @@
 //	skirmish                                        the menu
 //	skirmish menu [-browse ws://HOST:PORT/ws] ...    the menu (on that server's browser page)
 //	skirmish play [-server ws://HOST:PORT/ws] [-name NAME] [-match ID] ...
+//	skirmish play -from REPLAY -tick T [-as ID] ...  take over: play on from a replay's tick
 //	skirmish watch [FILE | http://HOST:PORT/api/replays/ID]
-//	skirmish watch -live http://HOST:PORT/api/matches/ID/live [-delay 3s]
+//	skirmish watch -live http://HOST:PORT/api/matches/ID [-delay 3s]
 //
 // The menu offers practice against bots, the server browser, the replays
 // and the settings. play goes straight into a match: with no -server, on a
@@ -20,9 +21,17 @@
 // FILE, or SKIRMISH_SETTINGS, for another); a damaged file is kept beside
 // it and replaced by the defaults, with a message.
 //
+// play -from REPLAY -tick T (a file or a server's replay URL) plays on from
+// that moment: a practice match forked from the replay there, in which
+// you play the player -as ID (default: the first alive) and bots the
+// others, from where they stand; -print-hash then also prints the tick,
+// hash and player of the forked world the server welcomed the client with
+// ("fork tick=T hash=H player=ID").
+//
 // watch plays a replay file, one downloaded from a server, or a running
 // match a few seconds behind; with no argument it lists the replays in the
-// directory where play and skirmishd keep them. It takes the same
+// directory where play and skirmishd keep them. T there takes over the
+// player followed, as play -from does; Esc comes back to the same tick. It takes the same
 // -screenshot, -frames, -keys and -print-hash (the tick shown and its
 // world hash), and -seek TICK -camera overview|follow:ID|pov:ID|free
 // -speed X to start from. skirmish COMMAND -h lists every flag.
@@ -34,6 +43,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"runtime/pprof"
 	"strings"
@@ -74,7 +84,7 @@ commands:
   play    play a match: against practice bots on a server inside the
           client, or on a dedicated server with -server ws://HOST:PORT/ws
   watch   watch a replay (a file, or http://HOST:PORT/api/replays/ID), a
-          running match (-live http://HOST:PORT/api/matches/ID/live), or
+          running match (-live http://HOST:PORT/api/matches/ID), or
           with no argument choose from the local replays
 
 skirmish menu -h, skirmish play -h and skirmish watch -h list the flags.
@@ -143,6 +153,7 @@ type launch struct {
 	script   keys.Script
 	sound    *ui.Sound
 	cleanup  []func()
+	forked   bool // the match is a fork (play -from): -print-hash says its first world
 }
 
 func (f *clientFlags) setUp(stderr io.Writer) (*launch, error) {
@@ -230,6 +241,24 @@ func (c *launch) practice(p settings.Practice, rate float64) (*practice.Practice
 	})
 }
 
+// takeOver starts a practice server whose match is forked from the replay
+// name at tick, with player as yours (0: the first alive).
+func (c *launch) takeOver(name string, tick uint32, as sim.PlayerID, brain string, rate float64) (*practice.Practice, error) {
+	r, err := openRecording(name)
+	if err != nil {
+		return nil, fmt.Errorf("-from %s: %w", name, err)
+	}
+	defer r.Close() // the fork has its world once it is made
+	dir, err := c.practiceDir()
+	if err != nil {
+		return nil, err
+	}
+	if brain == "" {
+		brain = c.settings.Practice.Brain
+	}
+	return forkPractice(dir, c.logger, brain, rate, viewer.TakeOver{Source: r, SourceID: viewer.SourceID(name, r.Header()), Tick: tick, Player: as})
+}
+
 // options returns the ui's options for the run.
 func (c *launch) options() ui.Options {
 	return ui.Options{
@@ -252,6 +281,17 @@ func (c *launch) options() ui.Options {
 			es, err := viewer.ListReplays(dir)
 			return viewer.AppOptions{Dir: dir, Entries: es, ListErr: err}
 		},
+		TakeOver: func(t viewer.TakeOver) (string, string, string, func() error, error) {
+			dir, err := c.practiceDir()
+			if err != nil {
+				return "", "", "", nil, err
+			}
+			pr, err := forkPractice(dir, c.logger, c.settings.Practice.Brain, 0, t)
+			if err != nil {
+				return "", "", "", nil, err
+			}
+			return pr.URL(), "practice", pr.Name(), pr.Close, nil
+		},
 		Name: c.f.name, Width: c.f.width, Height: c.f.height, Script: c.script,
 		Frames: c.f.frames, Screenshot: c.f.screenshot, NoVsync: c.f.noVsync, NetStats: c.f.netStats,
 	}
@@ -262,6 +302,9 @@ func (c *launch) options() ui.Options {
 // who left such a match for the menu has been told why there).
 func (c *launch) finish(res ui.Result, stdout io.Writer) error {
 	if c.f.printHash {
+		if c.forked && res.Game != nil && res.Game.First() != nil {
+			fmt.Fprintln(stdout, forkLine(res.Game.First(), res.Game.Me()))
+		}
 		if res.Game != nil && res.Game.Confirmed() != nil {
 			w := res.Game.Confirmed()
 			fmt.Fprintf(stdout, "confirmed tick=%d hash=%016x player=%d desyncs=%d\n", w.Tick, w.Hash(), res.Game.Me(), res.Link.Desyncs)
@@ -345,6 +388,9 @@ type playFlags struct {
 	cpuProfile    string
 	botBrain      string
 	botRate       float64
+	from          string
+	tick          int64
+	as            uint
 }
 
 func play(args []string, stdout, stderr io.Writer) error {
@@ -362,11 +408,24 @@ func play(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&p.stats, "stats", false, "print frame rate and netcode figures at exit")
 	fs.BoolVar(&p.noAutoSpawn, "no-autospawn", false, "wait for R before spawning the first time")
 	fs.StringVar(&p.cpuProfile, "cpuprofile", "", "write a CPU profile of the session to this file")
+	fs.StringVar(&p.from, "from", "", "take over: play on from a replay (a file, or http://HOST:PORT/api/replays/ID) at -tick, on the built-in server")
+	fs.Int64Var(&p.tick, "tick", -1, "with -from: the replay's tick to play on from")
+	fs.UintVar(&p.as, "as", 0, "with -from: the id of the player you take over (default: the first alive at -tick)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	switch {
+	case p.from == "" && (p.tick >= 0 || p.as != 0):
+		return errors.New("-tick and -as go with -from")
+	case p.from != "" && p.server != "":
+		return errors.New("-from plays on the built-in server: not with -server")
+	case p.from != "" && (p.tick < 0 || p.tick > math.MaxUint32):
+		return errors.New("-from needs -tick, the replay's tick to play on from")
+	case p.as > math.MaxUint32:
+		return fmt.Errorf("-as %d: not a player id", p.as)
 	}
 	c, err := f.setUp(stderr)
 	if err != nil {
@@ -388,7 +447,16 @@ func play(args []string, stdout, stderr io.Writer) error {
 	o := c.options()
 	o.Start = ui.StartGame
 	o.Game = ui.Game{URL: p.server, Match: p.match, Label: p.server, NoAutoSpawn: p.noAutoSpawn}
-	if p.server == "" {
+	switch {
+	case p.from != "":
+		pr, err := c.takeOver(p.from, uint32(p.tick), sim.PlayerID(p.as), p.botBrain, p.botRate)
+		if err != nil {
+			return err
+		}
+		defer pr.Close()
+		o.Game.URL, o.Game.Stop, o.Game.Match, o.Game.Name = pr.URL(), pr.Close, "practice", pr.Name()
+		c.forked = true
+	case p.server == "":
 		setup := c.settings.Practice
 		if p.bots >= 0 {
 			setup.Bots = p.bots

@@ -27,7 +27,9 @@ import (
 // configuration directory of their own that runs share when a test needs
 // its settings to persist.
 
-// join connects a player who stays in match on url for the test.
+// join connects a player who stays in match on url for the test. It
+// reads its frames, as a client does: one that stopped reading would not
+// answer the server's keep-alive pings, and be dropped (4006) in 10 s.
 func join(t *testing.T, url, match, name string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -36,7 +38,21 @@ func join(t *testing.T, url, match, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.CloseNow() })
+	rctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for rctx.Err() == nil {
+			if _, err := s.Recv(rctx); err != nil {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		stop()
+		s.CloseNow()
+		<-done
+	})
 }
 
 // config returns a configuration directory for a test's runs, and the

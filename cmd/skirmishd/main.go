@@ -11,18 +11,21 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/skirmishgg/skirmish/assets"
+	"github.com/skirmishgg/skirmish/cmd/internal/cli"
 	"github.com/skirmishgg/skirmish/cmd/internal/datadir"
 	"github.com/skirmishgg/skirmish/server"
+	"github.com/skirmishgg/skirmish/server/fleet"
+	"github.com/skirmishgg/skirmish/sim/brain"
 )
 
 func main() {
@@ -61,14 +64,32 @@ func run(args []string) error {
 	fs.IntVar(&o.MaxConns, "max-conns", 4096, "open connections, HTTP and WebSocket (0: no limit)")
 	fs.IntVar(&o.MaxConnsPerIP, "max-conns-per-ip", 64, "open connections from one address, IPv4 or IPv6 /64 (0: no limit)")
 	fs.StringVar(&o.AdminToken, "admin-token", "", "bearer token of the admin API (empty: admin API off)")
+	fs.StringVar(&o.Projector, "projector", "", "URL of the fleet's skirmish-projector (http://HOST:PORT): the read models' routes are passed to it, and no projections run here")
+	fs.BoolVar(&o.OpenForks, "open-forks", false, "let anyone fork a match from a replay or a running match (default: an admin request, with -admin-token)")
+	fs.DurationVar(&o.ForkGrace, "fork-grace", 5*time.Second, "how long a forked match holds its first world for the players it waits for")
+	forkUnclaimed := fs.String("fork-unclaimed", "bots", "a forked match's players nobody took when it starts: bots (a bot plays each, until someone takes it) or remove")
+	fs.StringVar(&o.ForkBrain, "fork-brain", "chase", "the brain of those bots: "+strings.Join(brain.Names(), ", "))
+	fs.Float64Var(&o.ForkBotRate, "fork-bot-rate", 3, "those bots' commands per second (a chase brain's cap)")
 	origins := fs.String("origins", "", "comma-separated browser origin host patterns allowed to connect")
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
-	logFormat := fs.String("log-format", "text", "text or json")
+	var logs cli.LogFlags
+	logs.Register(fs)
 	tlsCert := fs.String("tls-cert", "", "TLS certificate file (serve wss:// and https://)")
 	tlsKey := fs.String("tls-key", "", "TLS key file")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (for load tests)")
-	if err := parseWithEnv(fs, args); err != nil {
+	var ff fleetFlags
+	ff.register(fs)
+	if err := cli.Parse(fs, args); err != nil {
 		return err
+	}
+	if err := ff.check(); err != nil {
+		return err
+	}
+	switch *forkUnclaimed {
+	case "bots":
+	case "remove":
+		o.ForkRemove = true
+	default:
+		return fmt.Errorf("-fork-unclaimed %q: want bots or remove", *forkUnclaimed)
 	}
 	if o.ReplayDir == "" {
 		dir, err := datadir.Replays()
@@ -87,19 +108,11 @@ func run(args []string) error {
 			return errors.New("-max-matches-per-ip, -max-conns and -max-conns-per-ip: want 0 (no limit) or more")
 		}
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return fmt.Errorf("-log-level %q: want debug, info, warn or error", *logLevel)
+	logger, err := logs.Logger(os.Stderr)
+	if err != nil {
+		return err
 	}
-	hopts := &slog.HandlerOptions{Level: level}
-	switch *logFormat {
-	case "text":
-		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, hopts))
-	case "json":
-		o.Logger = slog.New(slog.NewJSONHandler(os.Stderr, hopts))
-	default:
-		return fmt.Errorf("-log-format %q: want text or json", *logFormat)
-	}
+	o.Logger = logger
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return errors.New("-tls-cert and -tls-key go together")
 	}
@@ -116,12 +129,33 @@ func run(args []string) error {
 		defer pprof.StopCPUProfile()
 	}
 
-	srv, err := server.New(o)
-	if err != nil {
-		return err
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	if ff.natsOnly {
+		return ff.runNATSOnly(filepath.Join(o.ReplayDir, "nats"), o.Logger, sig)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
+		return err
+	}
+	var fl *fleet.Fleet
+	var node *fleet.Node
+	if ff.enabled() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		fl, node, err = ff.join(ctx, ln, *tlsCert != "", o.ReplayDir, o.Logger)
+		cancel()
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		o.Fleet = fl
+	}
+	srv, err := server.New(o)
+	if err != nil {
+		ln.Close()
+		if fl != nil {
+			closeFleet(fl, node, o.Logger)
+		}
 		return err
 	}
 	scheme := "ws"
@@ -138,8 +172,6 @@ func run(args []string) error {
 	}
 	o.Logger.Info("skirmishd listening", "url", scheme+"://"+ln.Addr().String()+"/ws", "replays", o.ReplayDir)
 
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	select {
 	case err := <-serveErr:
 		return err
@@ -149,31 +181,15 @@ func run(args []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err = srv.Shutdown(ctx) // the matches and their WebSockets, then HTTP
+	if fl != nil {
+		// Every replay is uploaded and this node's entries removed before
+		// the process exits.
+		if ferr := closeFleet(fl, node, o.Logger); err == nil {
+			err = ferr
+		}
+	}
 	if err == nil {
 		o.Logger.Info("shut down cleanly")
 	}
-	return err
-}
-
-// parseWithEnv parses args, then fills every flag not given on the command
-// line from its SKIRMISH_* environment variable (-tick-rate: SKIRMISH_TICK_RATE).
-func parseWithEnv(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		env := "SKIRMISH_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v, ok := os.LookupEnv(env); ok && !given[f.Name] && err == nil {
-			if e := f.Value.Set(v); e != nil {
-				err = fmt.Errorf("%s=%q: %v", env, v, e)
-			}
-		}
-	})
 	return err
 }

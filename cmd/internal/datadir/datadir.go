@@ -14,13 +14,20 @@ import (
 // practice server write replays, and where skirmish watch lists them:
 // skirmish/replays under the user's data directory ($XDG_DATA_HOME, or
 // ~/.local/share).
-func Replays() (string, error) {
+func Replays() (string, error) { return under("replays") }
+
+// Projector returns the directory where skirmish-projector keeps its
+// mirror of a fleet's replays and its read models' checkpoints:
+// skirmish/projector under the user's data directory.
+func Projector() (string, error) { return under("projector") }
+
+func under(name string) (string, error) {
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
-		return filepath.Join(d, "skirmish", "replays"), nil
+		return filepath.Join(d, "skirmish", name), nil
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return "", fmt.Errorf("no replay directory given and no home directory: %w", err)
+		return "", fmt.Errorf("no %s directory given and no home directory: %w", name, err)
 	}
-	return filepath.Join(home, ".local", "share", "skirmish", "replays"), nil
+	return filepath.Join(home, ".local", "share", "skirmish", name), nil
 }

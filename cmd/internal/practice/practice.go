@@ -10,6 +10,13 @@
 // connections, each asking its brain (sim/brain) what to do after every
 // frame.
 //
+// With Options.Fork, the practice match is instead a fork of a recording
+// at one of its ticks (take over: play on from there): the server forks
+// it with server.Server.Fork, the code behind POST /api/replays/{id}/fork,
+// waits for the player you take over (Name is who to join as), and runs
+// the server's own bots, of the same brain, for the other players, from
+// where they stand.
+//
 // The methods of Practice are safe for concurrent use.
 package practice
 
@@ -25,6 +32,7 @@ import (
 	"time"
 
 	"github.com/skirmishgg/skirmish/client/bots"
+	"github.com/skirmishgg/skirmish/replay"
 	"github.com/skirmishgg/skirmish/server"
 	"github.com/skirmishgg/skirmish/sim"
 	"github.com/skirmishgg/skirmish/sim/brain"
@@ -51,12 +59,31 @@ type Options struct {
 	// brain.DefaultChaseRate aims and fires like a quick player, too sharp
 	// for practice.
 	BotRate float64
+	// Fork, if set, makes the match a fork of a recording instead of a new
+	// one with Bots bots.
+	Fork *Fork
+}
+
+// Fork is a practice match forked from a recording: the world of Source
+// at Tick, in which you play As; the server's bots play the others.
+type Fork struct {
+	// Source is the recording (the caller keeps owning it; it is read
+	// only during Start); SourceID its id, which the fork's replay records
+	// as its origin.
+	Source   *replay.Reader
+	SourceID string
+	Tick     uint32
+	// As is the player you play; 0: the first alive at Tick, else the
+	// first.
+	As sim.PlayerID
 }
 
 // Practice is an embedded server with practice bots.
 type Practice struct {
 	srv    *server.Server
 	url    string
+	name   string             // who to join as: a fork's player; empty otherwise
+	forked server.Forked      // the fork, with Options.Fork
 	cancel context.CancelFunc // stops the bots
 	wg     sync.WaitGroup     // the HTTP server and the bots
 	log    *slog.Logger
@@ -79,6 +106,12 @@ func Start(o Options) (*Practice, error) {
 	if so.MaxPlayers == 0 {
 		so.MaxPlayers = max(20, o.Bots+1)
 	}
+	if o.Fork != nil {
+		// The server's bots, on the match goroutine, play the forked
+		// world's other players: a client bot could not take a player
+		// that exists already.
+		team, so.ForkBrain, so.ForkBotRate = nil, o.Brain, o.BotRate
+	}
 	srv, err := server.New(so)
 	if err != nil {
 		return nil, err
@@ -95,6 +128,14 @@ func Start(o Options) (*Practice, error) {
 		cancel: cancel,
 		log:    so.Logger,
 	}
+	if o.Fork != nil {
+		if err := p.fork(o); err != nil {
+			cancel()
+			ln.Close()
+			srv.Shutdown(context.Background())
+			return nil, err
+		}
+	}
 	p.wg.Go(func() {
 		// Serve, like skirmishd, so that the practice server has the same
 		// HTTP limits; Shutdown stops it.
@@ -102,13 +143,42 @@ func Start(o Options) (*Practice, error) {
 			p.log.Error("practice server", "err", err)
 		}
 	})
-	p.wg.Go(func() {
-		err := bots.Play(ctx, bots.PlayOptions{URL: p.url, Match: o.Match, Bots: team, Logger: p.log})
-		if err != nil {
-			p.log.Error("practice bots", "err", err)
-		}
-	})
+	if len(team) > 0 {
+		p.wg.Go(func() {
+			err := bots.Play(ctx, bots.PlayOptions{URL: p.url, Match: o.Match, Bots: team, Logger: p.log})
+			if err != nil {
+				p.log.Error("practice bots", "err", err)
+			}
+		})
+	}
 	return p, nil
+}
+
+// fork forks the match o.Fork asks for, waiting for its player.
+func (p *Practice) fork(o Options) error {
+	f := o.Fork
+	w, err := f.Source.Seek(f.Tick)
+	if err != nil {
+		return fmt.Errorf("practice: %w", err)
+	}
+	as := w.Player(f.As)
+	if f.As == 0 {
+		for i := range w.Players {
+			if as == nil || (!as.Alive && w.Players[i].Alive) {
+				as = &w.Players[i]
+			}
+		}
+	}
+	if as == nil {
+		return fmt.Errorf("practice: no player %d at tick %d", f.As, f.Tick)
+	}
+	p.name = as.Name
+	p.forked, err = p.srv.Fork(server.ForkRequest{Source: f.Source, SourceID: f.SourceID, Tick: f.Tick,
+		Match: o.Match, Claim: []string{as.Name}})
+	if err != nil {
+		return fmt.Errorf("practice: %w", err)
+	}
+	return nil
 }
 
 // bots returns the practice bots o asks for, with o's defaults.
@@ -138,6 +208,13 @@ func (o *Options) bots() ([]bots.Bot, error) {
 
 // URL returns the server's WebSocket address, ws://127.0.0.1:PORT/ws.
 func (p *Practice) URL() string { return p.url }
+
+// Name returns the name to join a fork as, to take its player's place;
+// empty without Options.Fork.
+func (p *Practice) Name() string { return p.name }
+
+// Forked describes the fork made with Options.Fork.
+func (p *Practice) Forked() server.Forked { return p.forked }
 
 // Close stops the bots, ends the matches (finalizing their replays) and
 // stops the server. It is safe to call more than once.
