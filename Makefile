@@ -12,7 +12,7 @@ EBITEN := github.com/hajimehoshi/ebiten
 # The commands that build without cgo or X11: everything but the desktop client.
 CMDS := ./cmd/skirmishd ./cmd/skirmish-projector ./cmd/skirmish-bots ./cmd/skirmish-replay ./cmd/skirmish-wsbaseline ./cmd/skirmish-bench
 
-.PHONY: help deps vet test test-plain test-ebiten crossarch fuzz bench soak fleet server play build clean
+.PHONY: help deps vet test test-plain test-ebiten crossarch fuzz bench bench-peer soak fleet server play build clean
 
 help:
 	@echo "make play       play against practice bots on a server inside the client"
@@ -20,6 +20,7 @@ help:
 	@echo "make crossarch  run the sim tests on 386 and on arm64 under qemu"
 	@echo "make fuzz       run every fuzz target for FUZZTIME (default $(FUZZTIME))"
 	@echo "make bench      micro-benchmarks, then the 1000-bot load test against skirmishd and the bare broadcast"
+	@echo "make bench-peer Skirmish and Colyseus 0.16 under the same load, one table with the ratios (LOADS, PIN=1, WINDOW)"
 	@echo "make soak       bots against skirmishd for DURATION (default 10m): RSS, goroutines, fds over time, a verdict"
 	@echo "make fleet      three skirmishd nodes on NATS JetStream, 60 bots through the first (docs/FLEET.md)"
 	@echo "make server     run the dedicated server (ARGS=... passes flags)"
@@ -94,6 +95,14 @@ fuzz:
 BENCHFLAGS ?=
 bench:
 	$(GO) run ./cmd/skirmish-bench -go "$(GO)" $(BENCHFLAGS)
+
+# bench-peer runs skirmishd and the Colyseus peer (../shared/peers/colyseus,
+# or PEER) under the same bots' load one after the other, for each of LOADS,
+# and prints one table with Skirmish's ratio to Colyseus on every row. PIN=1
+# puts the servers on CPU 0 and the bots on CPU 1. Needs Node 20 and npm.
+LOADS ?= 400 1000
+bench-peer:
+	@GO=$(GO) bash scripts/bench-peer.sh $(LOADS)
 
 # soak runs skirmishd under a steady load of bots plus churn for DURATION
 # (default 10m; DURATION=1h for the long run) and prints its RSS, goroutines

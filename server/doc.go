@@ -13,13 +13,19 @@
 // Inside, one goroutine owns each match (match.go): it runs the tick loop on
 // a drift-free schedule, validates queued commands against the world, turns
 // them into events, steps the world, hands the frame to the replay writer and
-// puts the encoded frame on every session's bounded send queue. Each
+// encodes it once as a WebSocket frame (wsframe.go) for every session. Each
 // session (session.go) has a reader goroutine that checks the client's
-// messages where they enter (size, shape, rate, timestamps) and a writer
-// goroutine that drains the queue; a session whose queue fills is
-// disconnected, so no client can delay a tick. Under each session, wsconn.go
-// counts the client's bytes and closes the socket gracefully, so that the
-// close frame that says why is not lost to a TCP reset. The HTTP API
+// messages where they enter (size, shape, rate, timestamps). Its messages
+// go to the socket at once, from whichever goroutine sends them, when the
+// socket has room and nothing waits before them: a write that never waits
+// (wsconn_unix.go), so the match goroutine writes the tick's frame itself
+// and wakes no other goroutine for it. What cannot go at once waits in the
+// session's bounded queue for its writer goroutine; a session whose queue
+// fills is disconnected, so no client can delay a tick. Under each session,
+// wsconn.go counts the client's bytes, keeps the WebSocket library's
+// control frames and the session's frames whole on the wire, and closes the
+// socket gracefully, so that the close frame that says why is not lost to a
+// TCP reset. The HTTP API
 // (api.go) reads matches through atomics or by running a function inside the
 // match loop; /readyz also says whether replays can be written (disk.go).
 // The replay directory is read only through a replay.Dir (regular files, no

@@ -1,12 +1,14 @@
 package server
 
 import (
+	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
 	"sync"
+	"syscall"
 )
 
 // Serve answers HTTP and WebSocket clients on ln with the Options' HTTP
@@ -128,6 +130,15 @@ func (c *countedConn) ReadFrom(r io.Reader) (int64, error) {
 		return rf.ReadFrom(r)
 	}
 	return io.Copy(struct{ io.Writer }{c.Conn}, r)
+}
+
+// SyscallConn passes through the descriptor of a TCP connection, through
+// which a session writes its frames without waiting (wsconn_unix.go).
+func (c *countedConn) SyscallConn() (syscall.RawConn, error) {
+	if sc, ok := c.Conn.(syscall.Conn); ok {
+		return sc.SyscallConn()
+	}
+	return nil, errors.ErrUnsupported
 }
 
 // addrKey is the unit of the per-address limits: an IPv4 address, or the

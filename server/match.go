@@ -296,10 +296,12 @@ func (m *match) tickOnce(period time.Duration) {
 		m.srv.replayFailed()
 		m.log.Error("replay write failed; the match goes on, unrecorded from here", "replay", m.replayID, "tick", w.Tick, "err", err)
 	}
-	msg := f.Append(make([]byte, 0, 16+8*len(f.Events)))
+	// One frame, header and all, for every session: most of them write it
+	// to their socket right here, without waiting (session.sendWire).
+	wire := wireFrame(f.Append(newWireBuf(16 + 8*len(f.Events))))
 	for _, st := range m.order {
 		if st.sess != nil {
-			st.sess.send(msg)
+			st.sess.sendWire(wire)
 		}
 	}
 	m.thinkBots()

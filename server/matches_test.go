@@ -42,7 +42,7 @@ func dialFrom(t *testing.T, ts *testServer, local, name, match string) (*session
 // are exactly sample (`name` or `name{label="value"}`), 0 if absent.
 func metric(t *testing.T, ts *testServer, sample string) float64 {
 	t.Helper()
-	resp, err := http.Get(ts.http.URL + "/metrics")
+	resp, err := ts.http.Client().Get(ts.http.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ type metrics struct {
 	bytesIn      prometheus.Counter
 	bytesOut     prometheus.Counter
 	slowKicks    prometheus.Counter
+	sendQueued   prometheus.Counter
 	desyncs      prometheus.Counter
 	resyncs      prometheus.Counter
 	desyncCloses prometheus.Counter
@@ -58,8 +59,11 @@ func newMetrics() *metrics {
 			Name: "skirmish_commands_rejected_total", Help: "Commands refused, by reason.",
 		}, []string{"reason"}),
 		bytesIn:   prometheus.NewCounter(prometheus.CounterOpts{Name: "skirmish_bytes_in_total", Help: "WebSocket message bytes received."}),
-		bytesOut:  prometheus.NewCounter(prometheus.CounterOpts{Name: "skirmish_bytes_out_total", Help: "WebSocket message bytes sent."}),
+		bytesOut:  prometheus.NewCounter(prometheus.CounterOpts{Name: "skirmish_bytes_out_total", Help: "Bytes of WebSocket message frames sent, headers included."}),
 		slowKicks: prometheus.NewCounter(prometheus.CounterOpts{Name: "skirmish_slow_client_kicks_total", Help: "Sessions closed because their send queue filled."}),
+		sendQueued: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "skirmish_send_queued_total", Help: "Messages that could not go to the socket at once and waited for the session's writer goroutine: a client falling behind, or every message over TLS.",
+		}),
 		desyncs: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "skirmish_desyncs_total", Help: "Desyncs: a client's hash differed from the server's after it had been in sync (one log line each).",
 		}),
@@ -97,7 +101,7 @@ func newMetrics() *metrics {
 
 func (m *metrics) register() {
 	m.reg.MustRegister(m.tickSeconds, m.tickOverruns, m.matches, m.sessions, m.accepted, m.rejected,
-		m.bytesIn, m.bytesOut, m.slowKicks, m.desyncs, m.resyncs, m.desyncCloses, m.replayBehind, m.replayErrors, m.redirects,
+		m.bytesIn, m.bytesOut, m.slowKicks, m.sendQueued, m.desyncs, m.resyncs, m.desyncCloses, m.replayBehind, m.replayErrors, m.redirects,
 		m.matchesRefused, m.conns, m.connsRefused, m.replaysRemoved, m.chunkRequests, m.chunkBytes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }

@@ -65,6 +65,16 @@ type Options struct {
 	// session whose queue fills is disconnected as too slow. Default 256
 	// (over 4 s of frames at 60 Hz).
 	SendQueue int
+	// SendBuffer is the kernel's send buffer of each WebSocket connection
+	// (SO_SNDBUF), in bytes. A client that stops reading is disconnected
+	// once this buffer and SendQueue are full; left to itself, the kernel
+	// grows the buffer to megabytes on a fast network (4 MiB on loopback),
+	// minutes of frames, so a stalled client would hold its place that
+	// long. Default 64 KiB, many seconds of frames; negative leaves the
+	// kernel's sizing. Not applied where the connection has no socket of
+	// its own (a Handler served by another server's listener may still
+	// have one).
+	SendBuffer int
 	// HandshakeTimeout bounds the wait for a client's hello: a client that
 	// has sent none by then is closed with protocol.CloseBadHello. Default 5 s.
 	HandshakeTimeout time.Duration
@@ -186,6 +196,7 @@ func (o Options) withDefaults() (Options, error) {
 	set(&o.CommandBurst, 40)
 	set(&o.FloodRate, 4*o.CommandRate)
 	set(&o.SendQueue, 256)
+	set(&o.SendBuffer, 64<<10)
 	setD(&o.EmptyGrace, 30*time.Second)
 	setD(&o.ResumeGrace, 30*time.Second)
 	setD(&o.MaxAge, time.Second)
@@ -241,6 +252,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("server: command rate %d, burst %d, flood rate %d: want positive rates and flood rate ≥ command rate", o.CommandRate, o.CommandBurst, o.FloodRate)
 	case o.SendQueue < 8:
 		return o, fmt.Errorf("server: send queue %d below 8", o.SendQueue)
+	case o.SendBuffer > 0 && o.SendBuffer < 4096:
+		return o, fmt.Errorf("server: send buffer %d bytes below 4096", o.SendBuffer)
 	case o.ChunkTicks < 0 || o.KeyframeTicks < 0:
 		return o, fmt.Errorf("server: negative replay interval")
 	case !(o.ForkBotRate > 0) || o.ForkBotRate > brain.MaxRate:

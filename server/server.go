@@ -86,7 +86,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := newSession(s, addrKey(r.RemoteAddr))
-	hw := &hijackWrapper{ResponseWriter: w, budget: sess.byteBudget()}
+	hw := &hijackWrapper{ResponseWriter: w, budget: sess.byteBudget(), sndbuf: s.opts.SendBuffer}
 	conn, err := websocket.Accept(hw, r, &websocket.AcceptOptions{
 		OriginPatterns: s.opts.Origins,
 		// Control frames cost a read and, for a ping, a write: they count

@@ -248,7 +248,7 @@ func getJSON(t *testing.T, url string, v any) {
 
 func TestSlowClientKicked(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, server.Options{SendQueue: 16, FloodRate: 1 << 20})
+	ts := startServer(t, server.Options{SendQueue: 16, SendBuffer: 4096, FloodRate: 1 << 20})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	// The slow client says hello, then sends pings as fast as it can and

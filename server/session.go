@@ -18,8 +18,13 @@ import (
 )
 
 // session is one client's WebSocket connection. Its reader goroutine (serve)
-// decodes, checks and forwards the client's messages; its writer goroutine
-// drains the bounded send queue. Anyone may call send and closeWith.
+// decodes, checks and forwards the client's messages. Its messages go out
+// as frames of the server's own making (wsframe.go): whoever sends one
+// writes it to the socket at once if the socket has room and nothing is
+// queued before it (tryWrite), which is how nearly every frame goes, with
+// no goroutine woken for it; otherwise it joins the bounded queue that the
+// session's writer goroutine drains, waiting for the socket as long as it
+// takes. Anyone may call send, sendWire and closeWith.
 type session struct {
 	srv    *Server
 	conn   *websocket.Conn
@@ -28,12 +33,18 @@ type session struct {
 	match  *match
 	player sim.PlayerID // set by the match goroutine before the welcome
 
-	out    chan []byte
-	done   chan struct{}
-	once   sync.Once
-	mu     sync.Mutex
-	code   websocket.StatusCode // how and why the session ended
-	reason string
+	outMu   sync.Mutex
+	queue   [][]byte      // frames for the writer goroutine, oldest first, from head; under outMu
+	head    int           // the next frame to write in queue
+	held    bool          // queue[head] is the rest of a frame begun by tryWrite; wmu is held for it
+	busy    bool          // the writer goroutine owns the socket until the queue is empty
+	closing bool          // closeWith was called: nothing more is queued
+	wake    chan struct{} // the writer's signal: busy was set
+	done    chan struct{}
+	once    sync.Once
+	mu      sync.Mutex
+	code    websocket.StatusCode // how and why the session ended
+	reason  string
 
 	commands bucket // the reader goroutine's alone
 	floodMu  sync.Mutex
@@ -50,7 +61,8 @@ func newSession(srv *Server, addr string) *session {
 	return &session{
 		srv:      srv,
 		addr:     addr,
-		out:      make(chan []byte, o.SendQueue),
+		queue:    make([][]byte, 0, 8),
+		wake:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
 		commands: newBucket(o.CommandRate, o.CommandBurst, now),
 		messages: newBucket(o.FloodRate, 2*o.FloodRate, now),
@@ -65,19 +77,49 @@ func (s *session) byteBudget() byteBudget {
 	return byteBudget{rate: perSecond, burst: 2 * perSecond}
 }
 
-// send queues msg without blocking. A client whose queue is full is too slow
-// to keep up: it is disconnected rather than allowed to delay anyone.
-func (s *session) send(msg []byte) {
-	select {
-	case <-s.done:
-		return
+// send sends an encoded protocol message; see sendWire.
+func (s *session) send(msg []byte) { s.sendWire(wireMessage(msg)) }
+
+// sendWire sends a frame (wsframe.go) without blocking, after everything
+// sent before it; the caller must not change it afterwards. A client whose
+// queue is full is too slow to keep up: it is disconnected rather than
+// allowed to delay anyone.
+func (s *session) sendWire(frame []byte) {
+	var why string // set: the session must close, after outMu is released
+	s.outMu.Lock()
+	switch {
+	case s.closing:
+	case !s.busy:
+		n, held, err := s.raw.tryWrite(frame)
+		switch {
+		case err == nil && n == len(frame):
+			s.srv.metrics.bytesOut.Add(float64(len(frame)))
+		case err == nil || errors.Is(err, errWouldBlock):
+			// The rest goes first, from the writer goroutine.
+			s.srv.metrics.sendQueued.Inc()
+			s.queue = append(s.queue, frame[n:])
+			s.held, s.busy = held, true
+			s.signal()
+		case errors.Is(err, errCloseSent):
+			// The library is closing the connection; closeWith follows.
+		default:
+			why = "write: " + err.Error()
+		}
+	case len(s.queue)-s.head >= s.srv.opts.SendQueue:
+		why = "too slow"
 	default:
+		s.srv.metrics.sendQueued.Inc()
+		s.queue = append(s.queue, frame)
 	}
-	select {
-	case s.out <- msg:
-	default:
+	s.outMu.Unlock()
+	switch why {
+	case "":
+	case "too slow":
 		s.srv.metrics.slowKicks.Inc()
 		s.closeWith(protocol.ClosePolicy, "too slow: send queue full")
+	default:
+		s.closeWith(websocket.StatusAbnormalClosure, why)
+		s.conn.CloseNow()
 	}
 }
 
@@ -92,10 +134,10 @@ func (s *session) reject(seq uint32, r protocol.Reason) {
 }
 
 // closeWith ends the session with a WebSocket close status and reason. It
-// never blocks: it queues a nil message, on which the writer goroutine,
-// having sent what was queued before (a notice, say), performs the close
-// handshake. A writer stuck on a client that stopped reading, or behind a
-// full queue, is cut off after flushTimeout by closing the connection.
+// never blocks: the writer goroutine, having sent what was queued before
+// (a notice, say), performs the close handshake. A writer stuck on a
+// client that stopped reading, or behind a full queue, is cut off after
+// flushTimeout by closing the connection.
 func (s *session) closeWith(code websocket.StatusCode, reason string) {
 	if len(reason) > maxCloseReason {
 		reason = strings.ToValidUTF8(reason[:maxCloseReason], "")
@@ -105,7 +147,13 @@ func (s *session) closeWith(code websocket.StatusCode, reason string) {
 		s.code, s.reason = code, reason
 		s.mu.Unlock()
 		close(s.done)
-		s.wakeWriter()
+		s.outMu.Lock()
+		s.closing = true
+		if !s.busy {
+			s.busy = true
+			s.signal()
+		}
+		s.outMu.Unlock()
 		// Whatever the client does, reading from it ends closeWait from
 		// now: the WebSocket library's close handshake, which waits for
 		// the client's close frame and first skips the rest of the message
@@ -114,15 +162,14 @@ func (s *session) closeWith(code websocket.StatusCode, reason string) {
 		s.raw.SetReadDeadline(time.Now().Add(closeWait))
 		time.AfterFunc(flushTimeout, func() {
 			s.conn.CloseNow() // fails a blocked write; harmless after a clean close
-			s.wakeWriter()    // the queue has room by now unless the writer is stuck in a write
 		})
 	})
 }
 
-// wakeWriter queues the nil message that tells the writer to close.
-func (s *session) wakeWriter() {
+// signal makes sure that the writer goroutine has a wake-up pending.
+func (s *session) signal() {
 	select {
-	case s.out <- nil:
+	case s.wake <- struct{}{}:
 	default:
 	}
 }
@@ -145,32 +192,56 @@ func (s *session) why() string {
 	return fmt.Sprintf("%d %s", s.code, s.reason)
 }
 
-// writeLoop sends queued messages until the nil message that closeWith
-// queues, then closes the connection with the session's status. It waits
-// on the queue alone: one channel receive per message is measurably cheaper
-// than a select at a thousand sessions, and writes carry no cancellable
-// context (closing the connection is what cuts off a blocked write).
+// writeLoop is the session's writer goroutine. It sleeps until a frame
+// could not go out at once (or the session closes), then writes the queue
+// in order, waiting for the socket, until it is empty; it ends after the
+// close handshake, which follows the last frame queued before closeWith.
 func (s *session) writeLoop() {
-	ctx := context.Background()
-	for {
-		msg := <-s.out
-		if msg == nil {
-			s.mu.Lock()
-			code, reason := s.code, s.reason
-			s.mu.Unlock()
-			if code == websocket.StatusAbnormalClosure {
-				s.conn.CloseNow() // the connection is gone: nobody to tell
-			} else {
-				s.conn.Close(code, reason)
+	for range s.wake {
+		for {
+			s.outMu.Lock()
+			if s.head == len(s.queue) {
+				s.queue, s.head = s.queue[:0], 0
+				closing := s.closing
+				if !closing {
+					s.busy = false
+				}
+				s.outMu.Unlock()
+				if closing {
+					s.finish()
+					return
+				}
+				break
 			}
-			return
+			frame, held := s.queue[s.head], s.held
+			s.queue[s.head] = nil
+			s.head++
+			s.held = false
+			s.outMu.Unlock()
+			err := s.raw.writeFrame(frame, held)
+			switch {
+			case err == nil:
+				s.srv.metrics.bytesOut.Add(float64(len(frame)))
+			case errors.Is(err, errCloseSent):
+				// The library is closing the connection; closeWith follows.
+			default:
+				s.closeWith(websocket.StatusAbnormalClosure, "write: "+err.Error())
+				s.conn.CloseNow()
+				return
+			}
 		}
-		if err := s.conn.Write(ctx, websocket.MessageBinary, msg); err != nil {
-			s.closeWith(websocket.StatusAbnormalClosure, "write: "+err.Error())
-			s.conn.CloseNow()
-			return
-		}
-		s.srv.metrics.bytesOut.Add(float64(len(msg)))
+	}
+}
+
+// finish closes the connection with the session's status.
+func (s *session) finish() {
+	s.mu.Lock()
+	code, reason := s.code, s.reason
+	s.mu.Unlock()
+	if code == websocket.StatusAbnormalClosure {
+		s.conn.CloseNow() // the connection is gone: nobody to tell
+	} else {
+		s.conn.Close(code, reason)
 	}
 }
 

@@ -7,17 +7,28 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 )
 
 // wsConn is the connection under a WebSocket session, as the WebSocket
-// library gets it when it takes the HTTP connection over. It does two
-// things the library does not:
+// library gets it when it takes the HTTP connection over. It does what the
+// library does not:
 //
 //   - Every byte the client sends counts against a budget, so that traffic
 //     that never makes a message (empty continuation frames, say) is
 //     bounded like messages are. Control frames count as messages too (see
 //     session.control); this catches whatever else the library reads.
+//   - Two writers share the connection: the library, which writes the
+//     control frames (pongs, pings, close frames), and the session, which
+//     writes every message as a frame of its own making (wsframe.go). A
+//     frame goes out whole before any other begins: wmu is held from a
+//     frame's first byte to its last, whoever writes it, and Write follows
+//     the library's frames through its pieces (frameScanner). Once the
+//     library has sent a close frame, no message follows it.
+//   - tryWrite writes a frame without ever waiting for the socket, so the
+//     match goroutine can hand a tick's frame to the kernel itself, and
+//     nobody's goroutine wakes up for it (wsconn_unix.go).
 //   - Close ends the connection gracefully. Closing a TCP socket that
 //     still holds unread input makes the kernel send a reset, which may
 //     destroy the close frame just sent before the client reads it; so
@@ -28,8 +39,23 @@ type wsConn struct {
 	net.Conn
 	budget byteBudget // touched by Read only, which the library serializes
 
+	// direct writes to the socket without waiting (wsconn_unix.go); nil
+	// where the connection has no descriptor of its own (TLS).
+	direct syscall.RawConn
+
+	wmu       sync.Mutex   // held by whoever is writing a frame, until its last byte
+	lib       frameScanner // where the library's writes are in their frame; under wmu
+	libMid    bool         // the library is mid-frame: it holds wmu between writes
+	closeSent bool         // the library has sent a close frame; under wmu
+
 	once sync.Once
 	err  error
+}
+
+func newWSConn(conn net.Conn, budget byteBudget) *wsConn {
+	c := &wsConn{Conn: conn, budget: budget}
+	c.direct = directWriter(conn)
+	return c
 }
 
 const (
@@ -45,6 +71,40 @@ func (c *wsConn) Read(p []byte) (int, error) {
 		return n, errByteFlood
 	}
 	return n, err
+}
+
+// Write is the WebSocket library's: it writes its frames, whole, between
+// the session's. The library serializes its own writes.
+func (c *wsConn) Write(p []byte) (int, error) {
+	if !c.libMid {
+		c.wmu.Lock()
+	}
+	boundary, closes := c.lib.scan(p)
+	if closes {
+		c.closeSent = true
+	}
+	n, err := c.Conn.Write(p)
+	c.libMid = !boundary && err == nil
+	if !c.libMid {
+		c.wmu.Unlock()
+	}
+	return n, err
+}
+
+// writeFrame writes one whole frame of the session's, waiting for the
+// socket as long as it takes (closing the connection cuts it off). held
+// says that the caller holds wmu already: b is the rest of a frame that
+// tryWrite began.
+func (c *wsConn) writeFrame(b []byte, held bool) error {
+	if !held {
+		c.wmu.Lock()
+	}
+	defer c.wmu.Unlock()
+	if c.closeSent {
+		return errCloseSent
+	}
+	_, err := c.Conn.Write(b)
+	return err
 }
 
 // Close shuts the sending side, drains the input for a while, then closes.
@@ -91,6 +151,7 @@ const frameOverhead = 16
 type hijackWrapper struct {
 	http.ResponseWriter
 	budget byteBudget
+	sndbuf int     // the socket's send buffer (Options.SendBuffer)
 	conn   *wsConn // once hijacked
 }
 
@@ -99,7 +160,12 @@ func (h *hijackWrapper) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	h.conn = &wsConn{Conn: conn, budget: h.budget}
+	setSendBuffer(conn, h.sndbuf)
+	h.conn = newWSConn(conn, h.budget)
+	// The library writes through brw.Writer, which net/http leaves writing
+	// to the bare connection: make it write through h.conn, whose Write
+	// keeps the library's frames whole among the session's.
+	brw.Writer.Reset(h.conn)
 	return h.conn, brw, nil
 }
 

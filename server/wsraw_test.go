@@ -51,6 +51,12 @@ func wsUpgrade(t *testing.T, ts *testServer, local string) *wsRaw {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return wsUpgradeConn(t, conn, host)
+}
+
+// wsUpgradeConn upgrades conn, a connection to host, to a WebSocket.
+func wsUpgradeConn(t *testing.T, conn net.Conn, host string) *wsRaw {
+	t.Helper()
 	t.Cleanup(func() { conn.Close() })
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
 	fmt.Fprintf(conn, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
@@ -201,6 +207,10 @@ func (c *wsRaw) untilEndSaying(within time.Duration, answerPings bool, more []by
 			if more != nil {
 				c.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
 				c.conn.Write(more) // a failure shows in the next read
+			}
+		case opBinary, opText, opCont:
+			if e.code != -1 {
+				c.t.Errorf("a data frame after the close frame: %d bytes", len(p))
 			}
 		case opPing:
 			e.pings++

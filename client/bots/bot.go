@@ -10,6 +10,8 @@ import (
 	"github.com/coder/websocket"
 	"github.com/skirmishgg/skirmish/client/session"
 	"github.com/skirmishgg/skirmish/protocol"
+	"github.com/skirmishgg/skirmish/sim"
+	"github.com/skirmishgg/skirmish/sim/brain"
 )
 
 // pendingSlots is the size of a bot's table of unanswered commands, indexed
@@ -25,16 +27,26 @@ type pendingCmd struct {
 }
 
 // bot is one simulated player. Its goroutine (run) owns every field; the
-// run reads them only after the goroutine has ended, except sess, which
-// it may close at the end.
+// run reads them only after the goroutine has ended, except the
+// connection, which it may close at the end.
+//
+// A full bot plays through a session.Session: its own copy of the world,
+// stepped by every frame, its brain thinking about it, its hashes checked
+// and reported. A blind bot (Options.FullBots) plays through a
+// session.Tracker: no world, a blindBrain (or the script of a recording),
+// and the same measurements, which need only the frames' ticks and its own
+// events.
 type bot struct {
 	r     *run
 	i     int
 	match string
 	shard *shard
 	drv   driver
+	full  bool
 
-	sess   *session.Session
+	sess   *session.Session // a full bot's connection
+	tr     *session.Tracker // a blind bot's
+	err    error            // what ended the connection
 	period time.Duration
 	phase  int32 // the run phase the bot has seen last
 
@@ -104,64 +116,144 @@ func (b *bot) dial() error {
 	ctx, cancel := context.WithTimeout(context.Background(), r.o.DialTimeout)
 	defer cancel()
 	began := r.since()
-	s, err := session.Dial(ctx, session.Options{
+	o := session.Options{
 		URL:          r.o.URL,
 		Name:         fmt.Sprintf("bot%04d", b.i),
 		Match:        b.match,
 		ReportHashes: !r.o.NoHashReports,
 		HTTPClient:   r.httpClient,
-	})
-	if err != nil {
-		return err
+	}
+	var welcome *protocol.Welcome
+	if b.full {
+		s, err := session.Dial(ctx, o)
+		if err != nil {
+			return err
+		}
+		b.sess, welcome = s, s.Welcome()
+	} else {
+		t, err := session.DialTracker(ctx, o)
+		if err != nil {
+			return err
+		}
+		b.tr, welcome = t, t.Welcome()
+		if b.drv.cur == nil {
+			spawns, err := r.spawns(welcome.Map)
+			if err != nil {
+				t.CloseNow()
+				return err
+			}
+			b.drv.blind = newBlindBrain(brain.Seed(r.o.Seed, b.i), r.o.Rate, welcome.TickRate, spawns)
+		}
 	}
 	b.shard.sample(connectHist, r.since()-began)
-	b.sess = s
-	b.period = time.Second / time.Duration(s.Welcome().TickRate)
+	b.period = time.Second / time.Duration(welcome.TickRate)
 	if b.registered = r.register(b); !b.registered { // the run ended while we dialed
-		s.CloseNow()
+		b.closeNow()
 	}
 	return nil
 }
 
+// The bot's connection, whichever kind it is.
+
+func (b *bot) player() sim.PlayerID {
+	if b.full {
+		return b.sess.Player()
+	}
+	return b.tr.Player()
+}
+
+func (b *bot) bytes() (in, out int64) {
+	if b.full {
+		return b.sess.Bytes()
+	}
+	return b.tr.Bytes()
+}
+
+func (b *bot) lastRTT() time.Duration {
+	if b.full {
+		return b.sess.Clock().LastRTT()
+	}
+	return b.tr.Clock().LastRTT()
+}
+
+func (b *bot) closeNow() {
+	if b.full {
+		b.sess.CloseNow()
+	} else {
+		b.tr.CloseNow()
+	}
+}
+
+// step is what a message tells the bot to do next.
+type step int
+
+const (
+	goOn   step = iota
+	finish      // the drain is over: close normally
+	broken      // the connection failed (b.err)
+)
+
 // play runs the receive loop. Reading with a background context lets the
 // WebSocket skip a context watch per message; the run unblocks a read by
-// closing the connection.
+// closing the connection. A blind bot handles its messages inside the
+// tracker's read, which it leaves before closing.
 func (b *bot) play() {
 	if !b.registered {
 		return
 	}
-	r := b.r
-	ctx := context.Background()
-	for {
-		msg, err := b.sess.Recv(ctx)
-		now := r.since()
-		phase := r.phase.Load()
-		if phase != b.phase {
-			b.enter(phase)
+	last := goOn
+	if b.full {
+		ctx := context.Background()
+		for last == goOn {
+			msg, err := b.sess.Recv(ctx)
+			last = b.handle(msg, err)
 		}
+	} else {
+		err := b.tr.Run(func(m protocol.Message) bool {
+			last = b.handle(m, nil)
+			return last == goOn
+		})
 		if err != nil {
-			b.fail(err)
-			return
-		}
-		switch m := msg.(type) {
-		case *protocol.Frame:
-			if !b.frame(ctx, m, now, phase) {
-				return
-			}
-		case *protocol.Reject:
-			b.reject(m)
-		case *protocol.Pong:
-			if phase == phaseWindow {
-				b.shard.sample(rttHist, b.sess.Clock().LastRTT())
-			}
-		case *protocol.Snapshot:
-			b.haveLast = false // the world jumped; the next interval is not a tick's
-		}
-		if phase >= phaseDrain && (b.npending == 0 || now >= r.drainEnd()) {
-			b.stop()
-			return
+			last = b.handle(nil, err)
 		}
 	}
+	if last == finish {
+		b.stop()
+	} else {
+		b.fail(b.err)
+	}
+}
+
+// handle takes in one message, or the error that ended the connection.
+func (b *bot) handle(msg protocol.Message, err error) step {
+	r := b.r
+	now := r.since()
+	phase := r.phase.Load()
+	if phase != b.phase {
+		b.enter(phase)
+	}
+	if err != nil {
+		b.err = err
+		return broken
+	}
+	switch m := msg.(type) {
+	case *protocol.Frame:
+		if !b.frame(m, now, phase) {
+			return broken
+		}
+	case *protocol.Reject:
+		b.reject(m)
+	case *protocol.Pong:
+		if phase == phaseWindow {
+			b.shard.sample(rttHist, b.lastRTT())
+		}
+	case *protocol.Snapshot:
+		b.haveLast = false // the world jumped; the next interval is not a tick's
+	}
+	if phase >= phaseDrain && (b.npending == 0 || now >= r.drainEnd()) {
+		return finish
+	}
+	return goOn
 }
 
 // enter notes the run's move to a new phase, as the bot sees it.
@@ -170,15 +262,15 @@ func (b *bot) enter(phase int32) {
 	b.phase = phase
 	if prev < phaseWindow && phase == phaseWindow {
 		b.sawWindow, b.wholeWin = true, true
-		b.in0, b.out0 = b.sess.Bytes()
+		b.in0, b.out0 = b.bytes()
 	}
 	if prev == phaseWindow && phase > phaseWindow {
 		b.closeWindow()
 	}
 }
 
-// frame handles a frame; false means the bot could not send and stopped.
-func (b *bot) frame(ctx context.Context, f *protocol.Frame, now time.Duration, phase int32) bool {
+// frame handles a frame; false means the bot could not send (b.err).
+func (b *bot) frame(f *protocol.Frame, now time.Duration, phase int32) bool {
 	if phase == phaseWindow {
 		b.frames++
 		if b.haveLast && f.Tick == b.lastTick+1 {
@@ -197,7 +289,7 @@ func (b *bot) frame(ctx context.Context, f *protocol.Frame, now time.Duration, p
 		b.obsLast = frameObs{f.Tick, now}
 	}
 	b.haveLast, b.lastTick, b.lastAt = true, f.Tick, now
-	me := b.sess.Player()
+	me := b.player()
 	for i := range f.Events {
 		ev := &f.Events[i]
 		if ev.Input.Player == me && ev.Seq != 0 {
@@ -207,17 +299,33 @@ func (b *bot) frame(ctx context.Context, f *protocol.Frame, now time.Duration, p
 					b.events++
 				}
 			}
+			if b.drv.blind != nil {
+				b.drv.blind.event(f.Tick, ev.Input)
+			}
 		}
 	}
 	if phase > phaseWindow {
 		return true // no new commands after the window
 	}
-	for _, in := range b.drv.decide(b.sess, f.Tick, b.period) {
+	var w *sim.World
+	if b.full {
+		w = b.sess.World()
+	}
+	for _, in := range b.drv.decide(w, me, f.Tick, b.period) {
 		sent := b.r.since()
-		seq, err := b.sess.Send(ctx, in)
+		var seq uint32
+		var err error
+		if b.full {
+			seq, err = b.sess.Send(context.Background(), in)
+		} else {
+			seq, err = b.tr.Send(in)
+		}
 		if err != nil {
-			b.fail(err)
+			b.err = err
 			return false
+		}
+		if b.drv.blind != nil {
+			b.drv.blind.sent(seq, in)
 		}
 		b.addPending(seq, sent, phase == phaseWindow)
 	}
@@ -228,6 +336,9 @@ func (b *bot) reject(m *protocol.Reject) {
 	p, ok := b.answer(m.Seq)
 	if ok && p.measured {
 		b.r.rejects[m.Reason].Add(1)
+	}
+	if b.drv.blind != nil {
+		b.drv.blind.rejected(m.Seq, m.Reason)
 	}
 }
 
@@ -260,7 +371,7 @@ func (b *bot) answer(seq uint32) (pendingCmd, bool) {
 func (b *bot) closeWindow() {
 	if b.sawWindow && !b.winClosed {
 		b.winClosed = true
-		b.in1, b.out1 = b.sess.Bytes()
+		b.in1, b.out1 = b.bytes()
 	}
 	b.flushJitter()
 }
@@ -276,7 +387,9 @@ func (b *bot) flushJitter() {
 // closing the bots.
 func (b *bot) fail(err error) {
 	b.flushJitter()
-	b.desyncs = b.sess.Desyncs()
+	if b.full {
+		b.desyncs = b.sess.Desyncs()
+	}
 	if b.r.stopping.Load() {
 		return
 	}
@@ -286,14 +399,18 @@ func (b *bot) fail(err error) {
 	}
 	b.ended = true
 	b.endReason = describe(err)
-	b.sess.CloseNow()
+	b.closeNow()
 }
 
 // stop ends the bot normally, after the window and the drain.
 func (b *bot) stop() {
 	b.flushJitter()
-	b.desyncs = b.sess.Desyncs()
-	b.sess.Close()
+	if b.full {
+		b.desyncs = b.sess.Desyncs()
+		b.sess.Close()
+	} else {
+		b.tr.Close()
+	}
 }
 
 // closeStatusNames names the close codes of the protocol.

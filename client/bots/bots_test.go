@@ -56,55 +56,78 @@ func runBots(t *testing.T, o bots.Options) (*bots.Results, error) {
 	return res, err
 }
 
+// TestRun runs bots of each kind against a real server: full bots (a world
+// each), blind bots (none: frames and their own events only) and the
+// default mix; every kind answers every command and measures the same.
 func TestRun(t *testing.T) {
 	t.Parallel()
-	// A command rate limit below the bots' rate makes the server reject
-	// some commands, so that rejects are counted too; the flood limit
-	// (4 × the command rate by default) must still let the bots ping and
-	// report hashes.
-	ts := startServer(t, server.Options{CommandRate: 2, CommandBurst: 2, FloodRate: 100, HashEvery: 10})
-	var progress bytes.Buffer
-	res, err := runBots(t, bots.Options{
-		URL: ts.url, Bots: 20, Matches: 2, Duration: 3 * time.Second, Ramp: 500 * time.Millisecond,
-		Drain: 3 * time.Second, Rate: 4, Seed: 7, Progress: &progress, ProgressEvery: time.Second,
-	})
-	if err != nil {
-		t.Fatalf("Run: %v", err)
+	for _, tc := range []struct {
+		name        string
+		fullBots    int
+		full, blind int
+	}{
+		{"mixed", 0, 4, 16}, // the default: 2 of each match's 10 are full
+		{"blind", -1, 0, 20},
+		{"full", 10, 20, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			// A command rate limit below the bots' rate makes the server
+			// reject some commands, so that rejects are counted too; the
+			// flood limit (4 × the command rate by default) must still let
+			// the bots ping and report hashes.
+			ts := startServer(t, server.Options{CommandRate: 2, CommandBurst: 2, FloodRate: 100, HashEvery: 10})
+			var progress bytes.Buffer
+			res, err := runBots(t, bots.Options{
+				URL: ts.url, Bots: 20, Matches: 2, Duration: 3 * time.Second, Ramp: 500 * time.Millisecond,
+				Drain: 3 * time.Second, Rate: 4, Seed: 7, Progress: &progress, ProgressEvery: time.Second,
+				FullBots: tc.fullBots,
+			})
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if res.Connected != 20 || res.ConnectErrors != 0 || res.Disconnects != 0 || res.Desyncs != 0 {
+				t.Errorf("connected %d, connect errors %d, disconnects %d, desyncs %d; want 20, 0, 0, 0",
+					res.Connected, res.ConnectErrors, res.Disconnects, res.Desyncs)
+			}
+			if res.FullBots != tc.full || res.BlindBots != tc.blind {
+				t.Errorf("%d full bots and %d blind, want %d and %d", res.FullBots, res.BlindBots, tc.full, tc.blind)
+			}
+			if res.Commands == 0 || res.LatencyMs.Count == 0 || res.Events == 0 || res.Frames == 0 {
+				t.Errorf("commands %d, latency samples %d, events %d, frames %d; want all > 0",
+					res.Commands, res.LatencyMs.Count, res.Events, res.Frames)
+			}
+			if res.LatencyMs.Count != res.Events {
+				t.Errorf("%d latency samples for %d events", res.LatencyMs.Count, res.Events)
+			}
+			if res.Rejects["rate limited"] == 0 {
+				t.Errorf("rejects %v: want some rate limited", res.Rejects)
+			}
+			// Every command is answered, by an event or a reject.
+			if res.Unanswered != 0 || res.Events+res.RejectsTotal != res.Commands {
+				t.Errorf("commands %d = events %d + rejects %d + unanswered %d: want none unanswered",
+					res.Commands, res.Events, res.RejectsTotal, res.Unanswered)
+			}
+			if res.TickRate != 60 || res.MatchesObserved != 2 || res.JitterMs.Count == 0 || res.RTTMs.Count == 0 {
+				t.Errorf("tick rate %d, matches observed %d, jitter samples %d, rtt samples %d",
+					res.TickRate, res.MatchesObserved, res.JitterMs.Count, res.RTTMs.Count)
+			}
+			if res.BytesInPerBotS <= 0 || res.BytesOutPerBotS <= 0 {
+				t.Errorf("bytes per bot per second: in %v, out %v", res.BytesInPerBotS, res.BytesOutPerBotS)
+			}
+			if res.BotsCPUPerFrameUs == nil || *res.BotsCPUPerFrameUs <= 0 {
+				t.Errorf("bots' CPU per frame: %v", res.BotsCPUPerFrameUs)
+			}
+			if len(res.Timeline) == 0 || len(res.LatencyHistogram) == 0 {
+				t.Errorf("%d timeline entries, %d histogram bins", len(res.Timeline), len(res.LatencyHistogram))
+			}
+			if !strings.Contains(progress.String(), "bots 20/20") {
+				t.Errorf("progress output %q lacks the bots connected", progress.String())
+			}
+			checkJSON(t, res)
+			checkOutputs(t, res)
+		})
 	}
-	if res.Connected != 20 || res.ConnectErrors != 0 || res.Disconnects != 0 || res.Desyncs != 0 {
-		t.Errorf("connected %d, connect errors %d, disconnects %d, desyncs %d; want 20, 0, 0, 0",
-			res.Connected, res.ConnectErrors, res.Disconnects, res.Desyncs)
-	}
-	if res.Commands == 0 || res.LatencyMs.Count == 0 || res.Events == 0 || res.Frames == 0 {
-		t.Errorf("commands %d, latency samples %d, events %d, frames %d; want all > 0",
-			res.Commands, res.LatencyMs.Count, res.Events, res.Frames)
-	}
-	if res.LatencyMs.Count != res.Events {
-		t.Errorf("%d latency samples for %d events", res.LatencyMs.Count, res.Events)
-	}
-	if res.Rejects["rate limited"] == 0 {
-		t.Errorf("rejects %v: want some rate limited", res.Rejects)
-	}
-	// Every command is answered, by an event or a reject.
-	if res.Unanswered != 0 || res.Events+res.RejectsTotal != res.Commands {
-		t.Errorf("commands %d = events %d + rejects %d + unanswered %d: want none unanswered",
-			res.Commands, res.Events, res.RejectsTotal, res.Unanswered)
-	}
-	if res.TickRate != 60 || res.MatchesObserved != 2 || res.JitterMs.Count == 0 || res.RTTMs.Count == 0 {
-		t.Errorf("tick rate %d, matches observed %d, jitter samples %d, rtt samples %d",
-			res.TickRate, res.MatchesObserved, res.JitterMs.Count, res.RTTMs.Count)
-	}
-	if res.BytesInPerBotS <= 0 || res.BytesOutPerBotS <= 0 {
-		t.Errorf("bytes per bot per second: in %v, out %v", res.BytesInPerBotS, res.BytesOutPerBotS)
-	}
-	if len(res.Timeline) == 0 || len(res.LatencyHistogram) == 0 {
-		t.Errorf("%d timeline entries, %d histogram bins", len(res.Timeline), len(res.LatencyHistogram))
-	}
-	if !strings.Contains(progress.String(), "bots 20/20") {
-		t.Errorf("progress output %q lacks the bots connected", progress.String())
-	}
-	checkJSON(t, res)
-	checkOutputs(t, res)
 }
 
 // checkJSON checks the fields that scripts rely on.
@@ -119,7 +142,8 @@ func checkJSON(t *testing.T, res *bots.Results) {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"bots", "duration_s", "commands", "latency_ms", "missed_ticks", "disconnects",
-		"desyncs", "rejects", "bytes_in_per_bot_s", "bytes_out_per_bot_s", "jitter_ms", "rtt_ms", "connect_errors"} {
+		"desyncs", "rejects", "bytes_in_per_bot_s", "bytes_out_per_bot_s", "jitter_ms", "rtt_ms", "connect_errors",
+		"full_bots", "blind_bots", "bots_cpu_s", "bots_cpu_per_frame_us"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("JSON lacks %q", k)
 		}

@@ -11,12 +11,20 @@
 // desktop client's practice bots): they measure nothing and come back when
 // dropped.
 //
-// Every bot uses package client/session, the code the desktop client uses:
-// it performs the handshake, keeps the clock in sync, applies every frame to
-// its own copy of the world and compares the server's hashes with its own.
-// A bot's commands come from a sim/brain (brain.New) thinking about that
-// world after each frame, or from a recorded match (Options.Replay); the
-// driver (driver.go) that asks for them is the same for Run and Play.
+// Every bot uses package client/session. A few bots of each match
+// (Options.FullBots, 2 by default) are full clients, a session.Session as
+// the desktop client uses: it performs the handshake, keeps the clock in
+// sync, applies every frame to its own copy of the world and compares the
+// server's hashes with its own; their commands come from a sim/brain
+// (brain.New) thinking about that world after each frame. The others are
+// blind, a session.Tracker: the same handshake and clock, no world, a read
+// path of one system call per message, and commands from a brain that
+// plays from its own events and rejects (blind.go). What the run measures
+// needs only the frames' ticks and each bot's own events, so both kinds
+// measure it the same way; desyncs only the full bots can see. Any bot
+// replays a recorded match instead of thinking with Options.Replay; the
+// driver (driver.go) that asks for the commands is the same for Run and
+// Play.
 //
 // A run has three phases. During the ramp the bots connect, evenly spread
 // over Options.Ramp, and start playing. The measurement window opens when
@@ -34,5 +42,6 @@
 //   - clock-sync round trips (the session's pings);
 //   - missed ticks: ticks the server failed to deliver on schedule;
 //   - frames, disconnects, desyncs, bytes in and out per bot per second,
-//     and, with Options.ServerPID, the server's CPU time in the window.
+//     the bots' CPU time in the window (and per frame received), and, with
+//     Options.ServerPID, the server's (and per client per tick).
 package bots

@@ -47,6 +47,17 @@ type Options struct {
 	Replay string
 	// Speed divides the recorded times of Replay's commands. Default 1.
 	Speed float64
+	// FullBots is how many bots of each match simulate the world in full,
+	// as the desktop client does (session.Session: their own world, the
+	// brain thinking about it, the server's hashes checked and their own
+	// reported, desyncs detected and repaired). The others are blind: they
+	// keep no world and follow only the frames' ticks and their own
+	// commands' events (session.Tracker), which is all that latency,
+	// jitter and missed ticks need, at a fraction of the CPU. Blind bots
+	// play with a brain of their own (blind.go), whatever Brain says, or
+	// replay their script. Default 2; negative makes every bot blind; the
+	// match size or more makes every bot full.
+	FullBots int
 	// NoHashReports stops the bots from reporting their world hashes to the
 	// server (by default they report, as the desktop client does, and a
 	// desynchronised bot is repaired with a snapshot).
@@ -101,6 +112,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Brain == "" {
 		o.Brain = "random"
+	}
+	if o.FullBots == 0 {
+		o.FullBots = 2
 	}
 	if o.Speed == 0 {
 		o.Speed = 1

@@ -122,7 +122,7 @@ func playSession(ctx context.Context, s *session.Session, d *driver) error {
 		if !ok {
 			continue
 		}
-		for _, in := range d.decide(s, f.Tick, period) {
+		for _, in := range d.decide(s.World(), s.Player(), f.Tick, period) {
 			if _, err := s.Send(ctx, in); err != nil {
 				return err
 			}

@@ -39,8 +39,11 @@ type Results struct {
 	PlannedDurationS float64 `json:"planned_duration_s"`
 	WindowStartS     float64 `json:"window_start_s"`
 
-	// Connected counts the bots that completed the handshake.
+	// Connected counts the bots that completed the handshake: FullBots
+	// with a world of their own, BlindBots without (Options.FullBots).
 	Connected           int            `json:"connected"`
+	FullBots            int            `json:"full_bots"`
+	BlindBots           int            `json:"blind_bots"`
 	ConnectErrors       int            `json:"connect_errors"`
 	ConnectErrorReasons map[string]int `json:"connect_error_reasons"`
 	// Disconnects counts connections that the server or the network ended
@@ -73,7 +76,8 @@ type Results struct {
 	MissedTicks        int64            `json:"missed_ticks"`
 	MissedTicksByMatch map[string]int64 `json:"missed_ticks_by_match,omitempty"`
 	MatchesObserved    int              `json:"matches_observed"`
-	// Desyncs counts frames whose hash differed from the bot's own world.
+	// Desyncs counts frames whose hash differed from the bot's own world
+	// (full bots only: blind bots have none).
 	Desyncs int `json:"desyncs"`
 
 	// LatencyMs is command to event: from sending a command to receiving
@@ -102,6 +106,11 @@ type Results struct {
 	ServerCPUPercent *float64 `json:"server_cpu_percent,omitempty"`
 	BotsCPUS         *float64 `json:"bots_cpu_s,omitempty"`
 	MachineCPUS      *float64 `json:"machine_cpu_s,omitempty"`
+	// ServerCPUPerFrameUs and BotsCPUPerFrameUs divide those by Frames:
+	// the microseconds of CPU the server spent per client per tick
+	// delivered, and the bots per frame received (a bot-frame).
+	ServerCPUPerFrameUs *float64 `json:"server_cpu_per_frame_us,omitempty"`
+	BotsCPUPerFrameUs   *float64 `json:"bots_cpu_per_frame_us,omitempty"`
 
 	// Timeline has one entry per second of the run, every phase.
 	Timeline []Second `json:"timeline"`
@@ -198,12 +207,20 @@ func (res *Results) collect(r *run, winStart, winEnd time.Duration, cpu0, cpu1 c
 	}
 	obs := map[string]*matchObs{}
 	for _, b := range r.bots {
-		if b.sess == nil {
+		var welcome *protocol.Welcome
+		switch {
+		case b.sess != nil:
+			welcome = b.sess.Welcome()
+			res.FullBots++
+		case b.tr != nil:
+			welcome = b.tr.Welcome()
+			res.BlindBots++
+		default:
 			continue
 		}
 		res.Connected++
 		if res.TickRate == 0 {
-			res.TickRate = int(b.sess.Welcome().TickRate)
+			res.TickRate = int(welcome.TickRate)
 		}
 		if b.ended {
 			res.Disconnects++
@@ -286,6 +303,16 @@ func (res *Results) collect(r *run, winStart, winEnd time.Duration, cpu0, cpu1 c
 		s := (cpu1.self - cpu0.self).Seconds()
 		res.BotsCPUS = &s
 	}
+	if res.Frames > 0 {
+		perFrame := func(s *float64) *float64 {
+			if s == nil {
+				return nil
+			}
+			us := *s * 1e6 / float64(res.Frames)
+			return &us
+		}
+		res.ServerCPUPerFrameUs, res.BotsCPUPerFrameUs = perFrame(res.ServerCPUS), perFrame(res.BotsCPUS)
+	}
 	if cpu0.machineOK && cpu1.machineOK {
 		s := (cpu1.machine - cpu0.machine).Seconds()
 		res.MachineCPUS = &s
@@ -354,7 +381,7 @@ func (res *Results) WriteTable(w io.Writer) error {
 	b.WriteString("\n")
 
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "bots connected\t%d of %d\n", res.Connected, res.Bots)
+	fmt.Fprintf(tw, "bots connected\t%d of %d\t%d full, %d blind\n", res.Connected, res.Bots, res.FullBots, res.BlindBots)
 	fmt.Fprintf(tw, "connect errors\t%d\t%s\n", res.ConnectErrors, reasons(res.ConnectErrorReasons))
 	fmt.Fprintf(tw, "disconnects\t%d\t%s\n", res.Disconnects, reasons(res.DisconnectReasons))
 	fmt.Fprintf(tw, "desyncs\t%d\n", res.Desyncs)
@@ -367,10 +394,10 @@ func (res *Results) WriteTable(w io.Writer) error {
 	fmt.Fprintf(tw, "p99 − one tick\t%.2f ms\n", res.LatencyOverTickP99Ms)
 	fmt.Fprintf(tw, "bytes per bot\t%.0f/s in\t%.0f/s out\n", res.BytesInPerBotS, res.BytesOutPerBotS)
 	if res.ServerCPUS != nil {
-		fmt.Fprintf(tw, "server CPU\t%.2f s\t%.1f%% of a core\n", *res.ServerCPUS, *res.ServerCPUPercent)
+		fmt.Fprintf(tw, "server CPU\t%.2f s\t%.1f%% of a core%s\n", *res.ServerCPUS, *res.ServerCPUPercent, perFrame(res.ServerCPUPerFrameUs, "client-frame"))
 	}
 	if res.BotsCPUS != nil && res.DurationS > 0 {
-		fmt.Fprintf(tw, "bots CPU\t%.2f s\t%.1f%% of a core\n", *res.BotsCPUS, 100**res.BotsCPUS/res.DurationS)
+		fmt.Fprintf(tw, "bots CPU\t%.2f s\t%.1f%% of a core%s\n", *res.BotsCPUS, 100**res.BotsCPUS/res.DurationS, perFrame(res.BotsCPUPerFrameUs, "bot-frame"))
 	}
 	if o, ok := res.OtherCPUS(); ok && res.DurationS > 0 {
 		fmt.Fprintf(tw, "other processes' CPU\t%.2f s\t%.1f%% of a core\n", o, 100*o/res.DurationS)
@@ -381,6 +408,14 @@ func (res *Results) WriteTable(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// perFrame shows a CPU time per frame, if known.
+func perFrame(us *float64, what string) string {
+	if us == nil {
+		return ""
+	}
+	return fmt.Sprintf("\t%.2f µs per %s", *us, what)
 }
 
 // OtherCPUS returns the CPU time that processes other than the server and

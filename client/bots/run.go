@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/skirmishgg/skirmish/assets"
+	"github.com/skirmishgg/skirmish/sim"
 	"github.com/skirmishgg/skirmish/sim/brain"
 )
 
@@ -69,6 +71,29 @@ type run struct {
 	connFail map[string]int // connect failures by reason
 	live     []*bot         // bots with a session, for closing at the end
 	ended    bool           // no more bots may register
+
+	spawnMu sync.Mutex
+	spawnAt map[string][]sim.Point // the spawn points of the maps the blind bots play, by name
+}
+
+// spawns returns the spawn points of the map called name, which blind bots
+// spawn at without a world to look them up in.
+func (r *run) spawns(name string) ([]sim.Point, error) {
+	r.spawnMu.Lock()
+	defer r.spawnMu.Unlock()
+	if p, ok := r.spawnAt[name]; ok {
+		return p, nil
+	}
+	src, err := assets.MapSource(name)
+	if err != nil {
+		return nil, fmt.Errorf("bots: map %q: %w", name, err)
+	}
+	m, err := sim.ParseMap(name, src)
+	if err != nil {
+		return nil, fmt.Errorf("bots: %w", err)
+	}
+	r.spawnAt[name] = m.Spawns()
+	return r.spawnAt[name], nil
 }
 
 func (r *run) since() time.Duration { return time.Since(r.t0) }
@@ -92,7 +117,7 @@ func (r *run) dialDone(b *bot, err error) {
 			// not at all, ten times): the others would fare the same.
 			r.abort()
 		}
-	case b.sess != nil:
+	case b.sess != nil || b.tr != nil:
 		r.ok++
 	}
 	if r.dialed == len(r.bots) {
@@ -160,12 +185,14 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 		allDials:   make(chan struct{}),
 		allDone:    make(chan struct{}),
 		connFail:   map[string]int{},
+		spawnAt:    map[string][]sim.Point{},
 	}
 	for range numShards {
 		r.shards = append(r.shards, newShard())
 	}
 	for i := range o.Bots {
-		b := &bot{r: r, i: i, match: matchID(o.MatchPrefix, i%o.Matches), shard: r.shards[i%numShards]}
+		b := &bot{r: r, i: i, match: matchID(o.MatchPrefix, i%o.Matches), shard: r.shards[i%numShards],
+			full: i/o.Matches < o.FullBots} // bot i is the (i/Matches)-th of its match
 		if scripts != nil {
 			b.drv = newDriver(nil, &scriptCursor{s: scripts[i%len(scripts)]})
 		} else {
@@ -230,7 +257,7 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	live := r.live
 	r.mu.Unlock()
 	for _, b := range live {
-		b.sess.CloseNow()
+		b.closeNow()
 	}
 	<-r.allDone
 	close(progStop)

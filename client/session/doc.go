@@ -8,4 +8,11 @@
 // to issue a command for your player; it is stamped with the estimated
 // server clock and returns the sequence number that the command's event
 // will carry when it comes back in a frame.
+//
+// Use DialTracker for a client that keeps no world, such as a load-test
+// bot that does not simulate: a Tracker reads every frame (checking that
+// the ticks follow one another), keeps the clock in sync and sends
+// commands; its caller learns what became of them from the frames' events
+// and the rejects, which Run hands it. It speaks WebSocket itself
+// (wsclient.go) to read each message with one system call.
 package session

@@ -54,6 +54,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.Brain, "brain", "random", "the bots' brain: "+brainNames())
 	fs.StringVar(&o.Replay, "replay", "", "re-issue the commands recorded in this replay instead of thinking")
 	fs.Float64Var(&o.Speed, "speed", 1, "replay speed: recorded times are divided by this")
+	fullBots := fs.Int("full-bots", 2, "bots per match that simulate the world in full (hashes checked and reported, desyncs detected); the others follow only the frames and their own events (0: none; 20: all)")
 	noHashes := fs.Bool("no-hash-reports", false, "do not report world hashes to the server")
 	fs.DurationVar(&o.DialTimeout, "dial-timeout", 10*time.Second, "timeout of each connection and handshake")
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "measure this local process's CPU time over the window (Linux)")
@@ -71,6 +72,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	o.NoHashReports = *noHashes
+	o.FullBots = *fullBots
+	if *fullBots <= 0 {
+		o.FullBots = -1 // none (the option's zero means its default)
+	}
 	switch *progress {
 	case "auto":
 		o.Progress, o.ProgressInPlace = stderr, isTerminal(stderr)
