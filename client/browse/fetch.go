@@ -96,16 +96,22 @@ func get(ctx context.Context, c *http.Client, url string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %s: %s", ErrUnreachable, url, reason(err))
 	}
 	if resp.StatusCode != http.StatusOK {
-		why := resp.Status
-		if line := firstLine(body); line != "" {
-			why += ": " + line
-		}
-		return nil, fmt.Errorf("%w: %s", ErrRefused, why)
+		return nil, refused(resp, body)
 	}
 	if len(body) > MaxListing {
 		return nil, fmt.Errorf("%w: %s: more than %d bytes", ErrListing, url, MaxListing)
 	}
 	return body, nil
+}
+
+// refused is the error of an answer that says no: its status and the
+// first line of its body, the server's reason.
+func refused(resp *http.Response, body []byte) error {
+	why := resp.Status
+	if line := firstLine(body); line != "" {
+		why += ": " + line
+	}
+	return fmt.Errorf("%w: %s", ErrRefused, why)
 }
 
 // reason shortens a transport error to what a player can act on: "no
