@@ -52,8 +52,12 @@ func Create(ctx context.Context, o Options, a Address, id, mapName string) (Matc
 // maxAnswer bounds the answer to a request about one match or the maps.
 const maxAnswer = 1 << 20
 
-// maxMaps bounds the maps of a server that a client offers.
-const maxMaps = 1000
+// maxMaps bounds the maps of a server that a client offers; maxMapName
+// a map's name (the servers' are at most 32 bytes).
+const (
+	maxMaps    = 1000
+	maxMapName = 32
+)
 
 // Maps returns the names of the maps server a offers for new matches
 // (GET /api/maps), in its order. A name that is not 1 to 32 printable
@@ -66,14 +70,26 @@ func Maps(ctx context.Context, o Options, a Address) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	names, err := DecodeMaps(body)
+	if err != nil {
+		return nil, fmt.Errorf("%s/api/maps: %w", a.HTTP, err)
+	}
+	return names, nil
+}
+
+// DecodeMaps reads the body of GET /api/maps: a JSON array of map names.
+// An entry that is not a name (not a string, empty, longer than 32 bytes,
+// a control character) is left out, and so is any past the first 1,000;
+// an answer that is not an array wraps ErrListing.
+func DecodeMaps(data []byte) ([]string, error) {
 	var raw []json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return nil, fmt.Errorf("%w: %s/api/maps: not a list of map names", ErrListing, a.HTTP)
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("%w: not a list of map names: %v", ErrListing, err)
 	}
 	names := []string{}
 	for _, r := range raw {
 		var n string
-		if json.Unmarshal(r, &n) == nil && len(n) <= 32 && validID(n) && len(names) < maxMaps {
+		if json.Unmarshal(r, &n) == nil && len(n) <= maxMapName && validID(n) && len(names) < maxMaps {
 			names = append(names, n)
 		}
 	}
