@@ -44,7 +44,9 @@ func TestCreate(t *testing.T) {
 		{"friday", "", "409 Conflict: server: a match of that id is running: friday"},
 		{"monday", "nowhere", `400 Bad Request: server: create: bad request: no map "nowhere"`},
 	} {
-		if _, err := Create(ctx, Options{}, a, c.id, c.mapName); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), c.why) {
+		_, err := Create(ctx, Options{}, a, c.id, c.mapName)
+		var no *RefusedError
+		if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), c.why) || !errors.As(err, &no) || !strings.HasSuffix(c.why, no.Reason) {
 			t.Errorf("create %s on %q: %v, want ErrRefused saying %q", c.id, c.mapName, err, c.why)
 		}
 	}

@@ -1,6 +1,7 @@
 package menu
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -107,7 +108,12 @@ func (m *Model) created() {
 			continue
 		}
 		m.creating = nil
-		if r.Err != nil {
+		var no *browse.RefusedError
+		switch {
+		case errors.As(r.Err, &no) && no.Reason != "":
+			m.fieldErr = no.Reason // what the server said, which the note must not cut
+			return
+		case r.Err != nil:
 			m.fieldErr = strings.TrimPrefix(r.Err.Error(), "browse: ")
 			return
 		}

@@ -497,7 +497,7 @@ func TestCreateScreen(t *testing.T) {
 		t.Errorf("while creating: %+v", it)
 	}
 	got := d.waitItem("Name", func(it Item) bool { return it.Warn })
-	if !strings.Contains(got.Note, "503") || !strings.Contains(got.Note, "your address") || d.m.Screen() != ScreenCreate {
+	if !strings.Contains(got.Note, "your address has created 2 running matches") || d.m.Screen() != ScreenCreate {
 		t.Errorf("a refusal: %+v on %v, want the server's reason", got, d.m.Screen())
 	}
 	if len(d.reqs) != 2 {
