@@ -46,7 +46,7 @@ func TestCreate(t *testing.T) {
 	} {
 		_, err := Create(ctx, Options{}, a, c.id, c.mapName)
 		var no *RefusedError
-		if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), c.why) || !errors.As(err, &no) || !strings.HasSuffix(c.why, no.Reason) {
+		if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), c.why) || !errors.As(err, &no) || !strings.Contains(no.Status+": "+no.Reason, c.why) {
 			t.Errorf("create %s on %q: %v, want ErrRefused saying %q", c.id, c.mapName, err, c.why)
 		}
 	}
