@@ -25,9 +25,11 @@ func (s *Server) routes() {
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /api/matches", s.listMatches)
+	mux.HandleFunc("POST /api/matches", s.createRoute)
 	mux.HandleFunc("GET /api/matches/{id}", s.getMatch)
 	mux.HandleFunc("GET /api/matches/{id}/live", s.live)
 	mux.HandleFunc("GET /api/nodes", s.listNodes)
+	mux.HandleFunc("GET /api/maps", s.listMaps)
 	mux.HandleFunc("GET /api/maps/{name}", s.getMap)
 	mux.HandleFunc("GET /api/replays", s.listReplays)
 	mux.HandleFunc("GET /api/replays/{id}", s.getReplay)
@@ -126,6 +128,17 @@ func (s *Server) getMatch(w http.ResponseWriter, r *http.Request) {
 	if m == nil {
 		return
 	}
+	j, ok := m.detail()
+	if !ok {
+		http.Error(w, "match ended", http.StatusNotFound)
+		return
+	}
+	writeJSON(w, j)
+}
+
+// detail is the match as GET /api/matches/{id} shows it: its summary and
+// roster, read by its loop. False: the match has ended.
+func (m *match) detail() (matchJSON, bool) {
 	j := m.summary()
 	ok := m.do(func() {
 		j.Tick, j.Waiting = m.world.Tick, m.holding
@@ -140,11 +153,7 @@ func (s *Server) getMatch(w http.ResponseWriter, r *http.Request) {
 				Bot: st != nil && st.bot != nil, Open: st != nil && st.open})
 		}
 	})
-	if !ok {
-		http.Error(w, "match ended", http.StatusNotFound)
-		return
-	}
-	writeJSON(w, j)
+	return j, ok
 }
 
 // lookup finds the match named in the URL, answering 400 or 404 itself.
@@ -160,6 +169,18 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request, remote remoteMod
 		http.Error(w, "no such match", http.StatusNotFound)
 	}
 	return m
+}
+
+// listMaps answers GET /api/maps: the names of the maps this server
+// offers for new matches (Options.MapNames).
+func (s *Server) listMaps(w http.ResponseWriter, r *http.Request) {
+	names := []string{}
+	for _, n := range s.opts.MapNames() {
+		if projection.ValidName(n) {
+			names = append(names, n)
+		}
+	}
+	writeJSON(w, names)
 }
 
 // getMap answers GET /api/maps/{name} with the map's text (the format of

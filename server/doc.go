@@ -42,4 +42,8 @@
 // match holds its first world until the clients of its players have taken
 // their places by name, then starts, and the match goroutine runs a
 // sim/brain bot for each player nobody took (or removes it).
+//
+// Create (create.go) makes an empty match on any map Options.Maps serves,
+// by the path of a hello that names a new match; POST /api/matches calls
+// it, so that a client can choose the map before its players say hello.
 package server

@@ -20,7 +20,7 @@ var (
 	errNotSealed = errors.New("server: not sealed yet")
 )
 
-// Errors of Server.Fork, wrapped with the details; test them with
+// Errors of Server.Fork and Server.Create, wrapped with the details; test them with
 // errors.Is. The HTTP API answers each with the status noted.
 var (
 	// ErrForkRange: the tick is outside the source recording, or a
@@ -38,6 +38,9 @@ var (
 	// ErrForkRequest: the request cannot be met as it is: a player to
 	// wait for that is not in the forked world, an invalid match id (400).
 	ErrForkRequest = errors.New("server: fork: bad request")
+	// ErrCreateRequest: a request of Server.Create cannot be met as it
+	// is: an invalid match id, a map this server does not have (400).
+	ErrCreateRequest = errors.New("server: create: bad request")
 	// ErrMatchExists: the id asked for names a match that runs already,
 	// here or on another node of the fleet (409).
 	ErrMatchExists = errors.New("server: a match of that id is running")

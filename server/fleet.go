@@ -286,12 +286,13 @@ func (m *match) fleetEntry() FleetMatch {
 	}
 }
 
-// claim makes this node the host of a match about to be created as id.
+// claim makes this node the host of a match about to be created as id,
+// on map mapName.
 // Another node's claim comes back as a redirect there. For an id this
 // node chose itself (join-or-create), an unreachable directory does not
 // stop the match: the id is random, and the entry is written when NATS is
 // back; a name a client chose needs the claim.
-func (s *Server) claim(id string, auto bool) error {
+func (s *Server) claim(id string, auto bool, mapName string) error {
 	f := s.opts.Fleet
 	if f == nil {
 		return nil
@@ -299,7 +300,7 @@ func (s *Server) claim(id string, auto bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), fleetTimeout)
 	defer cancel()
 	host, err := f.Claim(ctx, FleetMatch{
-		ID: id, Map: s.opts.Map, MaxPlayers: s.opts.MaxPlayers, State: stateRunning, Started: time.Now().UTC(),
+		ID: id, Map: mapName, MaxPlayers: s.opts.MaxPlayers, State: stateRunning, Started: time.Now().UTC(),
 	})
 	switch {
 	case err == nil:

@@ -118,7 +118,7 @@ func (s *Server) Fork(req ForkRequest) (Forked, error) {
 	if err != nil {
 		return Forked{}, fmt.Errorf("%w: %v", ErrRefused, err)
 	}
-	m, err := s.create(id, req.Addr, req.Match == "", spec)
+	m, err := s.create(id, req.Addr, req.Match == "", spec.mapName, spec)
 	var re *redirectError
 	switch {
 	case errors.As(err, &re):

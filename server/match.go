@@ -124,17 +124,17 @@ type inbound struct {
 }
 
 // newMatch makes match id, created by the client at address creator: on
-// the server's map from tick 0, or for a fork (f not nil) from f's world.
-func newMatch(srv *Server, id, creator string, f *forkSpec) (*match, error) {
+// map mapName from tick 0, or for a fork (f not nil) from f's world.
+func newMatch(srv *Server, id, creator, mapName string, f *forkSpec) (*match, error) {
 	o := &srv.opts
 	var w *sim.World
-	mapName, src := o.Map, []byte(nil)
+	var src []byte
 	if f == nil {
 		var err error
-		if src, err = o.Maps(o.Map); err != nil {
+		if src, err = o.Maps(mapName); err != nil {
 			return nil, err
 		}
-		m, err := sim.ParseMap(o.Map, src)
+		m, err := sim.ParseMap(mapName, src)
 		if err != nil {
 			return nil, err
 		}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"time"
 
+	"github.com/skirmishgg/skirmish/assets"
 	"github.com/skirmishgg/skirmish/sim"
 	"github.com/skirmishgg/skirmish/sim/brain"
 )
@@ -161,6 +163,10 @@ type Options struct {
 	// Maps returns the source text of a map by name. Default: the embedded
 	// maps of package assets.
 	Maps func(name string) ([]byte, error)
+	// MapNames lists the maps the server offers for new matches (GET
+	// /api/maps; POST /api/matches takes any map that Maps serves).
+	// Default: the embedded maps that Maps serves, and Map, sorted.
+	MapNames func() []string
 
 	// Fleet joins the server to a fleet of nodes (package server/fleet:
 	// NATS JetStream): matches are listed in the fleet's directory, hellos
@@ -229,6 +235,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Maps == nil {
 		o.Maps = embeddedMap
 	}
+	if o.MapNames == nil {
+		o.MapNames = servedMaps(o.Maps, o.Map)
+	}
 	switch {
 	case o.ReplayDir == "":
 		return o, errors.New("server: no replay directory: Options.ReplayDir is required")
@@ -272,4 +281,20 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("server: map: %w", err)
 	}
 	return o, nil
+}
+
+// servedMaps returns the default of Options.MapNames: the embedded maps
+// that maps serves, and def, sorted. It asks maps at each call, so that
+// a map that comes or goes is listed as it is.
+func servedMaps(maps func(string) ([]byte, error), def string) func() []string {
+	return func() []string {
+		names := []string{def}
+		for _, n := range assets.MapNames() {
+			if _, err := maps(n); err == nil && n != def {
+				names = append(names, n)
+			}
+		}
+		slices.Sort(names)
+		return names
+	}
 }

@@ -205,7 +205,7 @@ func (s *Server) matchFor(id, addr string) (*match, error) {
 		if err != nil {
 			return nil, err
 		}
-		return s.create(newID, addr, id == "", nil)
+		return s.create(newID, addr, id == "", s.opts.Map, nil)
 	}
 }
 
@@ -246,14 +246,18 @@ func (s *Server) reserve(id, addr string) (string, error) {
 	return id, nil
 }
 
-// create makes the match reserved as id (a fork of f's world, if f
-// is not nil) and starts it, or releases the reservation. It runs without
-// s.mu: making a match creates its replay file.
-func (s *Server) create(id, addr string, auto bool, f *forkSpec) (*match, error) {
+// create makes the match reserved as id, on map mapName (a fork of f's
+// world, on f's map, if f is not nil) and starts it, or releases the
+// reservation. It runs without s.mu: making a match creates its replay
+// file.
+func (s *Server) create(id, addr string, auto bool, mapName string, f *forkSpec) (*match, error) {
+	if f != nil {
+		mapName = f.mapName
+	}
 	var m *match
-	err := s.claim(id, auto)
+	err := s.claim(id, auto, mapName)
 	if err == nil {
-		if m, err = newMatch(s, id, addr, f); err != nil {
+		if m, err = newMatch(s, id, addr, mapName, f); err != nil {
 			s.opts.Logger.Error("create match", "match", id, "err", err)
 			err = errors.New("could not create a match")
 			s.releaseClaim(id)

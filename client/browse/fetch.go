@@ -96,17 +96,35 @@ func get(ctx context.Context, c *http.Client, url string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %s: %s", ErrUnreachable, url, reason(err))
 	}
 	if resp.StatusCode != http.StatusOK {
-		why := resp.Status
-		if line := firstLine(body); line != "" {
-			why += ": " + line
-		}
-		return nil, fmt.Errorf("%w: %s", ErrRefused, why)
+		return nil, refused(resp, body)
 	}
 	if len(body) > MaxListing {
 		return nil, fmt.Errorf("%w: %s: more than %d bytes", ErrListing, url, MaxListing)
 	}
 	return body, nil
 }
+
+// refused is the error of an answer that says no: its status and the
+// first line of its body, the server's reason.
+func refused(resp *http.Response, body []byte) error {
+	return &RefusedError{Status: resp.Status, Reason: firstLine(body)}
+}
+
+// RefusedError is a server's answer that says no. It wraps ErrRefused.
+type RefusedError struct {
+	Status string // "409 Conflict"
+	Reason string // the first line of the answer, shortened: the server's reason; may be empty
+}
+
+func (e *RefusedError) Error() string {
+	if e.Reason == "" {
+		return ErrRefused.Error() + ": " + e.Status
+	}
+	return ErrRefused.Error() + ": " + e.Status + ": " + e.Reason
+}
+
+// Unwrap returns ErrRefused.
+func (e *RefusedError) Unwrap() error { return ErrRefused }
 
 // reason shortens a transport error to what a player can act on: "no
 // answer in time", "dial tcp 127.0.0.1:1: connect: connection refused".

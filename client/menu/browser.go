@@ -21,6 +21,12 @@ type server struct {
 	failed  error // the last fetch's error
 	fetched bool  // a listing or an error arrived
 	asked   time.Time
+
+	// The maps it offers for new matches (GET /api/maps): mapsWant asks
+	// for them at the next chance; mapsBusy while they are on the way.
+	maps               []string
+	mapsErr            error
+	mapsWant, mapsBusy bool
 }
 
 // browser is the server browser's state.
@@ -97,9 +103,17 @@ func (b *browser) collect(f Fetcher) {
 			if s.err != nil || s.addr != r.Address {
 				continue
 			}
-			s.fetched, s.failed = true, r.Err
-			if r.Err == nil {
-				s.listing = r.Listing
+			switch r.Op {
+			case browse.OpList:
+				s.fetched, s.failed = true, r.Err
+				if r.Err == nil {
+					s.listing = r.Listing
+				}
+			case browse.OpMaps:
+				s.mapsBusy, s.mapsErr = false, r.Err
+				if r.Err == nil {
+					s.maps = r.Maps
+				}
 			}
 		}
 	}
@@ -119,6 +133,17 @@ func (b *browser) autoRefresh(f Fetcher, now time.Time, every time.Duration) {
 			s.asked = now
 			b.want = false
 		}
+	}
+}
+
+// askMaps asks for the current server's maps when they are wanted.
+func (b *browser) askMaps(f Fetcher) {
+	s := b.current()
+	if f == nil || s == nil || s.err != nil || !s.mapsWant {
+		return
+	}
+	if f.FetchMaps(s.addr) {
+		s.mapsWant, s.mapsBusy = false, true
 	}
 }
 

@@ -15,6 +15,9 @@
 //   - the server browser (browser.go): the servers of the settings, their
 //     matches fetched by package client/browse off the game loop,
 //     refreshed every few seconds, sorted, joined with a click or Enter.
+//   - the create screen (create.go): a new match's name and one of the
+//     server's maps, created by the Fetcher off the game loop (POST
+//     /api/matches) and then joined, or the server's reason for not.
 //   - Layout: where the title, the items, the browser's tabs and table
 //     go on a screen of a given size, so that the mouse is hit-tested
 //     here and drawn there alike.

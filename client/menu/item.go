@@ -63,8 +63,9 @@ const (
 	itemAddress
 	itemAdd
 	itemMatchName
+	itemCreateMap
+	itemServer
 	itemCreate
-	itemServerMap
 	itemKey itemID = 1000
 )
 

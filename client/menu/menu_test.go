@@ -261,7 +261,14 @@ func TestPauseMenu(t *testing.T) {
 // and returns its address as a player would type it.
 func startServer(t *testing.T, matches map[string]int) string {
 	t.Helper()
-	srv, err := skirmishd.New(skirmishd.Options{ReplayDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return startServerWith(t, skirmishd.Options{}, matches)
+}
+
+// startServerWith is startServer with the server's options o.
+func startServerWith(t *testing.T, o skirmishd.Options, matches map[string]int) string {
+	t.Helper()
+	o.ReplayDir, o.Logger = t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := skirmishd.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -386,8 +393,115 @@ func TestBrowser(t *testing.T) {
 		d.press("backspace")
 	}
 	d.typeText("monday")
-	if r := d.press("enter"); r.Kind != Join || r.Match != "monday" || r.Server.WS != "ws://"+host+"/ws" {
+	if r := d.waitRequest("enter"); r.Kind != Join || r.Match != "monday" || r.Server.WS != "ws://"+host+"/ws" {
 		t.Errorf("create: %+v", r)
+	}
+}
+
+// waitRequest presses key, then runs frames until the menu asks for
+// something (within 10 s), and returns that.
+func (d *driver) waitRequest(key string) Request {
+	d.t.Helper()
+	if r := d.press(key); r.Kind != None {
+		return r
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if r := d.frame(Input{}); r.Kind != None {
+			return r
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	d.t.Fatalf("no request within 10 s after %s on %v: items %+v", key, d.m.Screen(), d.m.View().Items)
+	return Request{}
+}
+
+// waitItem runs frames until the item labelled label satisfies cond
+// (within 10 s), and returns it.
+func (d *driver) waitItem(label string, cond func(Item) bool) Item {
+	d.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		d.frame(Input{})
+		if it := d.item(label); cond(it) {
+			return it
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	d.t.Fatalf("item %q never came as wanted: %+v", label, d.item(label))
+	return Item{}
+}
+
+// TestCreateScreen: the create screen offers the server's maps, ← → and
+// a click cycle through them, and Create and join makes the match on the
+// server (named, or named by the server) before asking to join it; a
+// refusal shows the server's reason, and the menu answers meanwhile.
+func TestCreateScreen(t *testing.T) {
+	host := startServerWith(t, skirmishd.Options{MaxMatchesPerIP: 2}, nil)
+	b := browse.New(browse.Options{})
+	defer b.Close()
+	s := settings.Defaults()
+	s.AddServer(host)
+	d := newDriver(t, Options{Fetcher: b, Settings: &s, Start: ScreenBrowser})
+	d.waitRows(0)
+	d.press("c")
+	if d.m.Screen() != ScreenCreate || d.item("Map").Value != "the server's own" {
+		t.Fatalf("create screen: %v, map %+v", d.m.Screen(), d.item("Map"))
+	}
+	d.waitItem("Map", func(it Item) bool { return strings.Contains(it.Note, "3 maps") })
+	d.press("down") // Name → Map
+	if d.selected() != "Map" {
+		t.Fatalf("selected %q", d.selected())
+	}
+	var seen []string
+	for range 4 {
+		d.press("right")
+		seen = append(seen, d.item("Map").Value)
+	}
+	if want := []string{"arena", "duel", "yard", "the server's own"}; !slices.Equal(seen, want) {
+		t.Errorf("→ cycles through %v, want %v", seen, want)
+	}
+	d.press("left") // yard
+	it := d.m.View().Layout.Items[1]
+	d.frame(Input{MouseX: it.X + 10, MouseY: it.Y + it.H/2, Click: true}) // a click steps on: the server's own
+	d.frame(Input{MouseX: it.X + 10, MouseY: it.Y + it.H/2, Click: true}) // and wraps to arena
+	d.press("right")                                                      // duel
+	if v := d.item("Map").Value; v != "duel" {
+		t.Fatalf("map %q after ←, two clicks and →, want duel", v)
+	}
+	d.press("up")
+	d.typeText("friday")
+	r := d.waitRequest("enter")
+	if r.Kind != Join || r.Match != "friday" {
+		t.Fatalf("create and join: %+v", r)
+	}
+	l, err := browse.Fetch(context.Background(), browse.Options{}, r.Server)
+	if err != nil || len(l.Matches) != 1 || l.Matches[0].ID != "friday" || l.Matches[0].Map != "duel" {
+		t.Fatalf("the server's matches: %+v %v, want friday on duel", l.Matches, err)
+	}
+
+	// No name: the server names it, on its own map.
+	d.m.Open(ScreenCreate)
+	r = d.waitRequest("enter")
+	if r.Kind != Join || r.Match == "" || r.Match == "friday" {
+		t.Fatalf("create without a name: %+v", r)
+	}
+	// The address has created two: the server refuses a third and says
+	// why, and the screen stays, ready for another try.
+	d.m.Open(ScreenCreate)
+	d.typeText("third")
+	if r := d.press("enter"); r.Kind != None {
+		t.Fatalf("Enter asked for %+v at once", r)
+	}
+	if it := d.item("Create and join"); it.Note != "creating…" {
+		t.Errorf("while creating: %+v", it)
+	}
+	got := d.waitItem("Name", func(it Item) bool { return it.Warn })
+	if !strings.Contains(got.Note, "your address has created 2 running matches") || d.m.Screen() != ScreenCreate {
+		t.Errorf("a refusal: %+v on %v, want the server's reason", got, d.m.Screen())
+	}
+	if len(d.reqs) != 2 {
+		t.Errorf("requests %+v, want the two joins only", d.reqs)
 	}
 }
 

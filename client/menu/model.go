@@ -19,7 +19,7 @@ const (
 	ScreenPractice                // map, bots, brain; start
 	ScreenBrowser                 // the servers and their matches
 	ScreenAddServer               // an address to add to the browser
-	ScreenCreate                  // a new match's name
+	ScreenCreate                  // a new match's name and map
 	ScreenSettings                // name, volumes, window, vsync, net stats; keys
 	ScreenKeys                    // the key bindings
 	ScreenPause                   // over a match: resume, settings, leave, quit
@@ -35,11 +35,13 @@ func (s Screen) String() string {
 	return screenNames[s]
 }
 
-// Fetcher fetches servers' matches without blocking; *browse.Browser is
-// one.
+// Fetcher asks servers for their matches and maps, and for new matches,
+// without blocking; *browse.Browser is one.
 type Fetcher interface {
 	Refresh(a browse.Address) bool
 	Busy(a browse.Address) bool
+	FetchMaps(a browse.Address) bool
+	Create(a browse.Address, id, mapName string) bool
 	Poll(dst []browse.Result) []browse.Result
 }
 
@@ -52,7 +54,8 @@ type Options struct {
 	// screen is left, a server is added or removed, or practice starts.
 	// Nil: nothing is saved.
 	Save func(*settings.Settings) error
-	// Fetcher lists the servers' matches. Nil: the browser lists none.
+	// Fetcher lists the servers' matches and maps, and creates matches.
+	// Nil: the browser lists none and creates none.
 	Fetcher Fetcher
 	// Maps and Brains are what practice offers (assets.MapNames,
 	// brain.Names). Default: "arena" and "chase".
@@ -152,6 +155,11 @@ type Model struct {
 	name, address, create string
 	fieldErr              string
 
+	// The create screen's map ("": the server's own), and the creation
+	// under way: the server asked and the id asked for, until its answer.
+	createMap string
+	creating  *pendingCreate
+
 	capture   bool     // waiting for a key to bind
 	captureOf game.Key // the action it is for
 
@@ -230,14 +238,17 @@ func (m *Model) open(s Screen) {
 	if m.scr != s {
 		m.notice = ""
 	}
-	m.scr, m.sel, m.fieldErr, m.capture = s, 0, "", false
+	m.scr, m.sel, m.fieldErr, m.capture, m.creating = s, 0, "", false, nil
 	switch s {
 	case ScreenSettings:
 		m.name = m.s.Name
 	case ScreenAddServer:
 		m.address = ""
 	case ScreenCreate:
-		m.create = ""
+		m.create, m.createMap = "", ""
+		if sv := m.br.current(); sv != nil {
+			sv.mapsWant = true // the server's maps may have changed
+		}
 	case ScreenBrowser:
 		m.br.stale()
 	}
@@ -259,10 +270,14 @@ func (m *Model) Update(in Input) Request {
 	m.req = Request{}
 	m.now = in.Now
 	m.br.collect(m.o.Fetcher)
+	m.created()
 	m.items = m.buildItems(m.items[:0])
 	m.layout(in.W, in.H)
-	if m.scr == ScreenBrowser {
+	switch m.scr {
+	case ScreenBrowser:
 		m.br.autoRefresh(m.o.Fetcher, in.Now, m.o.RefreshEvery)
+	case ScreenCreate:
+		m.br.askMaps(m.o.Fetcher)
 	}
 
 	// The mouse chooses what it moves over, not what it rests on when the
@@ -339,7 +354,7 @@ func (m *Model) titles() (title, help string) {
 	case ScreenAddServer:
 		return "ADD A SERVER", "type host:port or ws://host:port/ws · Enter add · Esc back"
 	case ScreenCreate:
-		return "CREATE A MATCH", "a name: lowercase letters, digits, dashes · Enter create and join · Esc back"
+		return "CREATE A MATCH", "name: lowercase letters, digits, dashes (none: the server's) · ← → map · Enter create and join · Esc back"
 	case ScreenSettings:
 		return "SETTINGS", "↑ ↓ choose · ← → change · Enter toggle · Esc back (saves)"
 	case ScreenKeys:

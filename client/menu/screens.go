@@ -2,7 +2,6 @@ package menu
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -83,18 +82,7 @@ func (m *Model) buildItems(dst []Item) []Item {
 		}
 		dst = append(dst, it, b(itemAdd, "Add"), b(itemBack, "Back"))
 	case ScreenCreate:
-		it := Item{id: itemMatchName, Kind: Text, Label: "Name", Value: m.create}
-		if m.fieldErr != "" {
-			it.Note, it.Warn = m.fieldErr, true
-		}
-		server := ""
-		if s := m.br.current(); s != nil {
-			server = s.text
-		}
-		dst = append(dst, it,
-			Item{id: itemServerMap, Kind: Label, Label: "Map", Value: "the server's", Note: "a server plays every match on its own map"},
-			Item{id: itemServerMap, Kind: Label, Label: "Server", Value: server},
-			b(itemCreate, "Create and join"), b(itemBack, "Back"))
+		dst = m.createItems(dst)
 	}
 	return dst
 }
@@ -256,6 +244,8 @@ func (m *Model) activate(it *Item, dir int, press bool) {
 		if press {
 			m.addServer()
 		}
+	case itemCreateMap:
+		m.createMap = cycle(m.createMaps(), m.createMap, dir)
 	case itemMatchName, itemCreate:
 		if press {
 			m.createMatch()
@@ -375,26 +365,6 @@ func (m *Model) addServer() {
 	m.save()
 	m.open(ScreenBrowser)
 	m.br.pick(a)
-}
-
-// matchID is what the server takes as a match's id.
-var matchID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
-
-// createMatch joins a new match with the name typed on the browser's
-// server: the server creates a match it is asked for by a name it does
-// not know.
-func (m *Model) createMatch() {
-	s := m.br.current()
-	switch {
-	case s == nil || s.err != nil:
-		m.fieldErr = "no server chosen"
-	case !matchID.MatchString(m.create):
-		m.fieldErr = "1 to 32 lowercase letters, digits or dashes, not starting with a dash"
-	case slices.ContainsFunc(s.listing.Matches, func(x browse.Match) bool { return x.ID == m.create }):
-		m.fieldErr = "a match of that name runs already: join it from the list"
-	default:
-		m.req.Kind, m.req.Server, m.req.Match = Join, s.addr, m.create
-	}
 }
 
 // syncServers makes the browser's servers those of the settings.

@@ -202,6 +202,52 @@ func TestMenuScreens(t *testing.T) {
 	}
 }
 
+// TestCreateScreen draws the create screen on a real server at three
+// sizes, once its maps have come, a map other than the server's own
+// chosen: each item's label is drawn in its row.
+func TestCreateScreen(t *testing.T) {
+	url := serve(t, nil)
+	for _, size := range threeSizes {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			s := testShell(t, Options{Start: StartBrowser, Browse: url}, size[0], size[1])
+			screen := ebiten.NewImage(size[0], size[1])
+			defer screen.Deallocate()
+			s.frame(screen, "c")
+			deadline := time.Now().Add(10 * time.Second)
+			for time.Now().Before(deadline) && !strings.Contains(mapItem(s.menu.View()).Note, "3 maps") {
+				s.frame(screen)
+				time.Sleep(5 * time.Millisecond)
+			}
+			for _, k := range []string{"down", "right", "right", "up"} {
+				s.frame(screen, k)
+			}
+			s.menu.Update(menu.Input{W: float64(size[0]), H: float64(size[1]), Now: time.Now(), Text: "friday", MouseX: -1, MouseY: -1})
+			s.frame(screen)
+			v := s.menu.View()
+			if v.Screen != menu.ScreenCreate || mapItem(v).Value != "duel" {
+				t.Fatalf("on %v, map %+v; want the create screen on duel", v.Screen, mapItem(v))
+			}
+			keepShot(t, screen, t.Name())
+			img := pixels(screen)
+			for i, r := range v.Layout.Items {
+				if n := textPixels(img, scene.Rect{X: r.X, Y: r.Y, W: r.W * 0.4, H: r.H}); n < 20 {
+					t.Errorf("item %d (%q): %d text pixels in its label's place", i, v.Items[i].Label, n)
+				}
+			}
+		})
+	}
+}
+
+// mapItem returns the Map item of v.
+func mapItem(v *menu.View) menu.Item {
+	for _, it := range v.Items {
+		if it.Label == "Map" {
+			return it
+		}
+	}
+	return menu.Item{}
+}
+
 // textPixels counts the light pixels (text) in r.
 func textPixels(img *image.RGBA, r scene.Rect) int {
 	n := 0

@@ -105,11 +105,21 @@ type watcher struct {
 
 func watch(t *testing.T, url, match string) *watcher {
 	t.Helper()
+	w, err := dialWatcher(url, match)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.close)
+	return w
+}
+
+// dialWatcher joins match on url as a watcher; close it when done.
+func dialWatcher(url, match string) (*watcher, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s, err := session.Dial(ctx, session.Options{URL: url, Name: "watcher", Match: match})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	w := &watcher{s: s, worlds: map[uint32]*sim.World{}, server: map[uint32]uint64{}, joined: map[string]sim.PlayerID{}, done: make(chan struct{})}
 	go func() {
@@ -139,9 +149,11 @@ func watch(t *testing.T, url, match string) *watcher {
 			w.mu.Unlock()
 		}
 	}()
-	t.Cleanup(func() { s.CloseNow(); <-w.done })
-	return w
+	return w, nil
 }
+
+// close ends the watcher's session and waits for its reader.
+func (w *watcher) close() { w.s.CloseNow(); <-w.done }
 
 // waitWorld returns the watcher's world after tick.
 func (w *watcher) waitWorld(t *testing.T, tick uint32) *sim.World {

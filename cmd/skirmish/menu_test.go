@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -126,6 +127,70 @@ func TestMenuBrowseAndJoin(t *testing.T) {
 		t.Errorf("joined as player %d, the watcher saw joiner as %d", me, id)
 	}
 	if got := w.waitWorld(t, tick).Hash(); got != hash || desyncs != 0 {
+		t.Errorf("tick %d: client hash %016x (%d desyncs), the watching session's %016x", tick, hash, desyncs, got)
+	}
+}
+
+// TestMenuCreateMatch: on the browser's create screen, choose the
+// server's second map (duel, not its own arena), name the match and
+// create it: the client joins the match it made, on duel, and its world
+// hashes like a watching session's, whose welcome names duel.
+func TestMenuCreateMatch(t *testing.T) {
+	url := startServer(t)
+	api := "http://" + hostOf(url) + "/api/matches/tuesday"
+	// A watcher joins as soon as the match exists (the menu makes it).
+	watched := make(chan *watcher, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(watched)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			resp, err := http.Get(api)
+			if err != nil {
+				continue
+			}
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				if w, err := dialWatcher(url, "tuesday"); err == nil {
+					watched <- w
+				}
+				return
+			}
+		}
+	}()
+	// C: the create screen; once the maps are there, Map → arena → duel;
+	// the name; Enter.
+	out, _ := menuRun(t, nil, "menu", "-browse", url, "-frames", "600", "-name", "creator", "-print-hash",
+		"-keys", "10:c,300:down,302:right,304:right,306:up,308:text=tuesday,312:enter")
+	var w *watcher
+	select {
+	case w = <-watched:
+	case <-time.After(10 * time.Second):
+	}
+	if w == nil {
+		t.Fatalf("no watcher joined tuesday: the menu did not create it; output %q", out)
+	}
+	defer w.close()
+	if m := w.s.Welcome().Map; m != "duel" {
+		t.Fatalf("the created match is on %q, want duel", m)
+	}
+	var tick uint32
+	var hash uint64
+	var me sim.PlayerID
+	var desyncs int
+	if _, err := fmt.Sscanf(strings.TrimSpace(out), "confirmed tick=%d hash=%x player=%d desyncs=%d", &tick, &hash, &me, &desyncs); err != nil {
+		t.Fatalf("output %q: %v", out, err)
+	}
+	world := w.waitWorld(t, tick)
+	if p := world.Player(me); p == nil || p.Name != "creator" {
+		t.Fatalf("player %d in the watcher's world: %+v, want creator", me, p)
+	}
+	if got := world.Hash(); got != hash || desyncs != 0 {
 		t.Errorf("tick %d: client hash %016x (%d desyncs), the watching session's %016x", tick, hash, desyncs, got)
 	}
 }
