@@ -76,18 +76,21 @@ colyseus() {
 	local run=$!
 	# Pin the peer's processes as they appear, and sample the bots' CPU
 	# (they exit at the end of the run, taking their counters with them).
+	# Each bot process's last reading counts, also after it has exited.
 	(
+		declare -A seen=()
 		while kill -0 "$run" 2>/dev/null; do
 			for p in $(pgrep -f 'node arena-server.js' || true); do
 				[ -n "$server_cpus" ] && taskset -acp 0 "$p" >/dev/null 2>&1
 			done
-			sum=0
 			for p in $(pgrep -f 'node latency-bots.js' || true); do
 				[ -n "$bots_cpus" ] && taskset -acp 1 "$p" >/dev/null 2>&1
-				c=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)
-				sum=$((sum + c))
+				c=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || true)
+				[ -n "$c" ] && seen[$p]=$c
 			done
-			[ "$sum" -gt 0 ] && echo "$sum" >"$tmp/colyseus-bots-cpu-$n"
+			sum=0
+			for c in "${seen[@]}"; do sum=$((sum + c)); done
+			echo "$sum" >"$tmp/colyseus-bots-cpu-$n"
 			sleep 0.2
 		done
 	) &
