@@ -12,28 +12,9 @@ matches=${2:-10}
 secs=${3:-30}
 runs=${4:-3}
 GO=${GO:-go}
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
 CGO_ENABLED=0 "$GO" build -o "$tmp/" ./cmd/skirmishd ./cmd/skirmish-bots
 
-waitlog() {
-	for _ in $(seq 150); do
-		if v=$(grep -oE "$2" "$1" 2>/dev/null | head -1) && [ -n "$v" ]; then
-			echo "$v"
-			return
-		fi
-		sleep 0.1
-	done
-	echo "fleet-cost.sh: no \"$2\" in $1" >&2
-	cat "$1" >&2
-	exit 1
-}
 limits=(-max-matches-per-ip 0 -max-conns-per-ip 0 -max-conns 0 -log-level warn)
 
 # The NATS server: skirmishd -nats-only, in a process of its own.

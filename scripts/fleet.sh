@@ -12,31 +12,9 @@ set -euo pipefail
 bots=${1:-60}
 secs=${2:-20}
 GO=${GO:-go}
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
 
 CGO_ENABLED=0 "$GO" build -o "$tmp/" ./cmd/skirmishd ./cmd/skirmish-bots ./cmd/skirmish-projector
-
-# waitlog FILE PATTERN: the first match of PATTERN (an extended regexp) in
-# FILE, once it appears.
-waitlog() {
-	for _ in $(seq 150); do
-		if v=$(grep -oE "$2" "$1" 2>/dev/null | head -1) && [ -n "$v" ]; then
-			echo "$v"
-			return
-		fi
-		sleep 0.1
-	done
-	echo "fleet.sh: no \"$2\" in $1:" >&2
-	cat "$1" >&2
-	exit 1
-}
 
 # Every bot comes from 127.0.0.1: lift the per-address limits.
 limits=(-max-matches-per-ip 0 -max-conns-per-ip 0 -max-players 10 -log-level info)

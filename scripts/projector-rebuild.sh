@@ -12,28 +12,9 @@ set -euo pipefail
 matches=${1:-100}
 minutes=${2:-1}
 GO=${GO:-go}
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
 CGO_ENABLED=0 "$GO" build -o "$tmp/" ./cmd/skirmishd ./cmd/skirmish-projector ./cmd/skirmish-replay
 
-waitlog() {
-	for _ in $(seq 300); do
-		if v=$(grep -oE "$2" "$1" 2>/dev/null | head -1) && [ -n "$v" ]; then
-			echo "$v"
-			return
-		fi
-		sleep 0.1
-	done
-	echo "projector-rebuild.sh: no \"$2\" in $1" >&2
-	cat "$1" >&2
-	exit 1
-}
 metric() { curl -s "$1/metrics" | awk -v m="$2" '$1 == m { print $2 }'; }
 
 echo "generating $matches matches of 16 players, $minutes min each..."
