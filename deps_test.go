@@ -36,6 +36,8 @@ var rules = []rule{
 	{pkgs: "", only: []string{}, std: true},
 	{pkgs: "sim", only: []string{}, std: true},
 	{pkgs: "sim/brain", only: []string{"sim"}, std: true},
+	// What tests of several packages build worlds from.
+	{pkgs: "sim/simtest", only: []string{"sim"}, std: true},
 	{pkgs: "assets", only: []string{}, std: true},
 	{pkgs: "protocol/mpack", only: []string{}},
 	{pkgs: "protocol", only: []string{"sim", "protocol/mpack"}},

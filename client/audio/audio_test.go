@@ -8,6 +8,7 @@ import (
 
 	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/sim"
+	"github.com/skirmishgg/skirmish/sim/simtest"
 )
 
 // TestSynthesize: every sound is there, audible, within [-1, 1], starts
@@ -141,30 +142,6 @@ func read2(m *Mixer) (float64, float64) {
 	return tl, tr
 }
 
-// openMap is a 20×20 room with nothing in it but spawn points.
-const openMap = `name: Open
-####################
-#..................#
-#.S..............S.#
-#..................#
-#..................#
-#..................#
-#..................#
-#..................#
-#..................#
-#.S.......S........#
-#..................#
-#..................#
-#..................#
-#..................#
-#..................#
-#..................#
-#..................#
-#.S..............S.#
-#..................#
-####################
-`
-
 // fight plays a duel in a real world: the shooter spawns at tile (2, 9),
 // facing the victim at (10, 9), and fires until the victim dies. The
 // camera is centred between them, turned by angle (π: the picture upside
@@ -173,11 +150,7 @@ const openMap = `name: Open
 // draws the effects (client/scene's, on the confirmed ticks).
 func fight(t *testing.T, angle float64) []Event {
 	t.Helper()
-	m, err := sim.ParseMap("open", []byte(openMap))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, _ := sim.NewWorld(m, 60)
+	w, _ := sim.NewWorld(simtest.OpenRoom(t), 60)
 	sim.Step(w, []sim.Input{{Player: 1, Action: sim.Join, Name: "shooter"}, {Player: 2, Action: sim.Join, Name: "victim"}})
 	cam := scene.Camera{Scale: 24.0 / sim.Unit, CX: 6.5 * sim.Unit, CY: 9.5 * sim.Unit, W: 400, H: 400, Angle: angle}
 	var fx scene.Effects
@@ -280,7 +253,7 @@ func TestDirectorFight(t *testing.T) {
 // when it is seen again or late into its animation.
 func TestDirectorDistance(t *testing.T) {
 	t.Parallel()
-	m, _ := sim.ParseMap("open", []byte(openMap))
+	m := simtest.OpenRoom(t)
 	cam := scene.Follow(m, 400, 400, 10*sim.Unit, 10*sim.Unit)
 	var d Director
 	at := func(id uint64, tiles, progress float64) scene.EffectView {

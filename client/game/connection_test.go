@@ -3,6 +3,8 @@ package game
 import (
 	"testing"
 	"time"
+
+	"github.com/skirmishgg/skirmish/sim/simtest"
 )
 
 func TestConnectionRate(t *testing.T) {
@@ -47,7 +49,7 @@ func TestConnectionIndicator(t *testing.T) {
 	}
 	t.Run("steady", func(t *testing.T) {
 		t.Parallel()
-		c := newFakeConn(t, parseMap(t, openMap), 10, 2)
+		c := newFakeConn(t, simtest.OpenRoom(t), 10, 2)
 		m := New(c, Options{})
 		conn, _ := quality(c, m, 0, 4000)
 		if conn.Quality != QualityGood || conn.Late >= FairLate || conn.Frames != LateWindow {
@@ -56,7 +58,7 @@ func TestConnectionIndicator(t *testing.T) {
 	})
 	t.Run("slow", func(t *testing.T) {
 		t.Parallel()
-		c := newFakeConn(t, parseMap(t, openMap), 150, 0)
+		c := newFakeConn(t, simtest.OpenRoom(t), 150, 0)
 		m := New(c, Options{})
 		conn, _ := quality(c, m, 0, 4000)
 		if conn.Quality != QualityPoor || conn.Ping != 300*time.Millisecond {
@@ -65,7 +67,7 @@ func TestConnectionIndicator(t *testing.T) {
 	})
 	t.Run("stall", func(t *testing.T) {
 		t.Parallel()
-		c := newFakeConn(t, parseMap(t, openMap), 10, 0)
+		c := newFakeConn(t, simtest.OpenRoom(t), 10, 0)
 		c.stall = [2]int{3000, 3600}
 		m := New(c, Options{})
 		if conn, _ := quality(c, m, 0, 3000); conn.Quality != QualityGood {

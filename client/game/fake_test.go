@@ -10,39 +10,6 @@ import (
 	"github.com/skirmishgg/skirmish/sim"
 )
 
-// openMap is a 20×20 room with nothing in it but spawn points.
-const openMap = `name: Open
-####################
-#..................#
-#.S..............S.#
-#..................#
-#..................#
-#..................#
-#..................#
-#..................#
-#..................#
-#.S.......S........#
-#..................#
-#..................#
-#..................#
-#..................#
-#..................#
-#..................#
-#..................#
-#.S..............S.#
-#..................#
-####################
-`
-
-func parseMap(t testing.TB, src string) *sim.Map {
-	t.Helper()
-	m, err := sim.ParseMap("test", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 // fakeConn is a simulated server and network behind the Conn interface: the
 // server's world runs on its own schedule in simulated milliseconds, and
 // every message takes base ± jitter ms each way, in order. The test moves

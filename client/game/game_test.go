@@ -9,13 +9,14 @@ import (
 	"github.com/skirmishgg/skirmish/client/link"
 	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/sim"
+	"github.com/skirmishgg/skirmish/sim/simtest"
 )
 
 // world returns a world on the open map with the own player (1) spawned
 // facing +X, and an opponent (2) far away.
 func world(t *testing.T) *sim.World {
 	t.Helper()
-	w, _ := sim.NewWorld(parseMap(t, openMap), 60)
+	w, _ := sim.NewWorld(simtest.OpenRoom(t), 60)
 	sim.Step(w, []sim.Input{
 		{Player: 1, Action: sim.Join, Name: "me"}, {Player: 1, Action: sim.SpawnAt, X: 10, Y: 9},
 		{Player: 2, Action: sim.Join, Name: "them"}, {Player: 2, Action: sim.SpawnAt, X: 2, Y: 2},
@@ -167,7 +168,7 @@ func TestScores(t *testing.T) {
 // predicted player ends where the server has it.
 func TestModelPlays(t *testing.T) {
 	t.Parallel()
-	c := newFakeConn(t, parseMap(t, openMap), 50, 10)
+	c := newFakeConn(t, simtest.OpenRoom(t), 50, 10)
 	m := New(c, Options{})
 	// Walk, turn right a little, fire once, stop, strafe left a while.
 	held := func(f int) Keys {
@@ -218,7 +219,7 @@ func TestModelPlays(t *testing.T) {
 // and says so on screen.
 func TestModelResync(t *testing.T) {
 	t.Parallel()
-	c := newFakeConn(t, parseMap(t, openMap), 20, 0)
+	c := newFakeConn(t, simtest.OpenRoom(t), 20, 0)
 	m := New(c, Options{})
 	play(c, m, 0, 1000, nil, nil)
 	if m.Predicted().Player(1) == nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/skirmishgg/skirmish/client/scene"
 	"github.com/skirmishgg/skirmish/sim"
+	"github.com/skirmishgg/skirmish/sim/simtest"
 )
 
 // TestOthersDrawnSmoothly: another player runs in a circle at full speed
@@ -29,7 +30,7 @@ func TestOthersDrawnSmoothly(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("rtt%d±%d-clock%+d", 2*tc.base, 2*tc.jitter, tc.clockErr), func(t *testing.T) {
 			t.Parallel()
-			c := newFakeConn(t, parseMap(t, openMap), tc.base, tc.jitter)
+			c := newFakeConn(t, simtest.OpenRoom(t), tc.base, tc.jitter)
 			c.clockErr = tc.clockErr
 			c.script = func(w *sim.World) []sim.Input {
 				switch w.Tick + 1 {

@@ -5,44 +5,12 @@ import (
 	"testing"
 
 	"github.com/skirmishgg/skirmish/sim"
+	"github.com/skirmishgg/skirmish/sim/simtest"
 )
-
-// openMap is a 20×20 room with nothing in it but spawn points.
-const openMap = `name: Open
-####################
-#..................#
-#.S..............S.#
-#..................#
-#..................#
-#..................#
-#..................#
-#..................#
-#..................#
-#.S.......S........#
-#..................#
-#..................#
-#..................#
-#..................#
-#..................#
-#..................#
-#..................#
-#.S..............S.#
-#..................#
-####################
-`
-
-func parseMap(t testing.TB, src string) *sim.Map {
-	t.Helper()
-	m, err := sim.ParseMap("test", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
 
 func TestCamera(t *testing.T) {
 	t.Parallel()
-	small := parseMap(t, openMap) // 20×20 tiles
+	small := simtest.OpenRoom(t) // 20×20 tiles
 	// A screen wider than the map centres it across, and follows the
 	// point up and down.
 	c := Follow(small, 1920, 1080, 0, 10*sim.Unit)
@@ -78,7 +46,7 @@ func TestCamera(t *testing.T) {
 // its killer, and the hits, the death and the impacts become effects.
 func TestFeedAndEffects(t *testing.T) {
 	t.Parallel()
-	w, _ := sim.NewWorld(parseMap(t, openMap), 60)
+	w, _ := sim.NewWorld(simtest.OpenRoom(t), 60)
 	sim.Step(w, []sim.Input{
 		{Player: 1, Action: sim.Join, Name: "ann"}, {Player: 1, Action: sim.SpawnAt, X: 2, Y: 9},
 		{Player: 2, Action: sim.Join, Name: "bob"}, {Player: 2, Action: sim.SpawnAt, X: 10, Y: 9},
