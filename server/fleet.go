@@ -118,19 +118,11 @@ type FleetReport struct {
 	Matches []FleetMatch
 }
 
-// FleetReplay describes a replay in the fleet's replay store.
+// FleetReplay describes a replay in the fleet's replay store: its summary,
+// whose Node is the node that recorded it, and its file's digest.
 type FleetReplay struct {
-	ID        string    `json:"id"`
-	Match     string    `json:"match"`
-	Map       string    `json:"map"`
-	Players   []string  `json:"player_names"`
-	Started   time.Time `json:"started"`
-	DurationS float64   `json:"duration_s"`
-	Ticks     uint32    `json:"ticks"`
-	Size      int64     `json:"size"`
-	Recovered bool      `json:"recovered"`
-	Node      string    `json:"node"`   // the node that recorded it
-	Digest    string    `json:"digest"` // SHA-256 of the file, as the store reports it
+	ReplaySummary
+	Digest string `json:"digest"` // SHA-256 of the file, as the store reports it
 }
 
 // FleetReplayFile is a stored replay opened for reading, seekable so that

@@ -113,7 +113,7 @@ func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) {
 
 // withFleetReplays adds to this node's replays (out) those of the fleet's
 // store that it does not have, each naming the node that recorded it.
-func (s *Server) withFleetReplays(out []replayJSON) []replayJSON {
+func (s *Server) withFleetReplays(out []ReplaySummary) []ReplaySummary {
 	f := s.opts.Fleet
 	if f == nil {
 		return out
@@ -126,8 +126,7 @@ func (s *Server) withFleetReplays(out []replayJSON) []replayJSON {
 	}
 	for _, r := range f.Replays() {
 		if !have[r.ID] {
-			out = append(out, replayJSON{ID: r.ID, Match: r.Match, Map: r.Map, Players: r.Players, Started: r.Started,
-				DurationS: r.DurationS, Ticks: r.Ticks, Size: r.Size, Recovered: r.Recovered, Node: r.Node})
+			out = append(out, r.ReplaySummary)
 		}
 	}
 	return out

@@ -564,9 +564,9 @@ func (m *match) end(reason string) {
 	if f := m.srv.opts.Fleet; f != nil {
 		f.Release(m.id)
 		if !m.unplayed {
-			f.StoreReplay(m.srv.replayPath(m.replayID), FleetReplay{
+			f.StoreReplay(m.srv.replayPath(m.replayID), FleetReplay{ReplaySummary: ReplaySummary{
 				ID: m.replayID, Match: m.id, Map: m.mapName, Started: m.start.UTC(),
-			})
+			}})
 		}
 	}
 	m.log.Info("match ended", "reason", reason, "ticks", m.world.Tick, "replay_kept", !m.unplayed)

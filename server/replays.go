@@ -106,8 +106,10 @@ func stream(w http.ResponseWriter, r *http.Request, f *replay.Follower, from int
 // replayContentType is the media type of replay files and live streams.
 const replayContentType = "application/vnd.skirmish.replay"
 
-// replayJSON is a finished match's replay as the API lists it.
-type replayJSON struct {
+// ReplaySummary is a finished match's replay as GET /api/replays lists it
+// (docs/HTTP-API.md); in a fleet, also what the replay store keeps of it
+// (FleetReplay).
+type ReplaySummary struct {
 	ID        string    `json:"id"`
 	Match     string    `json:"match"`
 	Map       string    `json:"map"`
@@ -123,10 +125,10 @@ type replayJSON struct {
 // replaysJSON is GET /api/replays' answer: a page of the finished replays,
 // newest first.
 type replaysJSON struct {
-	Total   int          `json:"total"` // finished replays listed
-	Offset  int          `json:"offset"`
-	Limit   int          `json:"limit"`
-	Replays []replayJSON `json:"replays"`
+	Total   int             `json:"total"` // finished replays listed
+	Offset  int             `json:"offset"`
+	Limit   int             `json:"limit"`
+	Replays []ReplaySummary `json:"replays"`
 }
 
 // replayIndex caches the summaries of replay files by id, size and
@@ -145,7 +147,7 @@ type cachedReplay struct {
 	size      int64
 	mod       time.Time
 	irregular bool // not a regular file
-	info      replayJSON
+	info      ReplaySummary
 	err       error
 }
 
@@ -165,7 +167,7 @@ func (s *Server) listReplays(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot read the replay directory", http.StatusInternalServerError)
 		return
 	}
-	out := []replayJSON{}
+	out := []ReplaySummary{}
 	for _, e := range entries {
 		if !validReplayID(e.ID) || s.replayRunning(e.ID) {
 			continue
@@ -176,10 +178,10 @@ func (s *Server) listReplays(w http.ResponseWriter, r *http.Request) {
 	}
 	s.replays.prune(entries)
 	out = s.withFleetReplays(out)
-	slices.SortFunc(out, func(a, b replayJSON) int {
+	slices.SortFunc(out, func(a, b ReplaySummary) int {
 		return cmp.Or(b.Started.Compare(a.Started), strings.Compare(a.ID, b.ID))
 	})
-	page := replaysJSON{Total: len(out), Offset: offset, Limit: limit, Replays: []replayJSON{}}
+	page := replaysJSON{Total: len(out), Offset: offset, Limit: limit, Replays: []ReplaySummary{}}
 	if offset < len(out) {
 		page.Replays = out[offset:min(len(out), offset+limit)]
 	}
@@ -189,7 +191,7 @@ func (s *Server) listReplays(w http.ResponseWriter, r *http.Request) {
 // get returns the summary of the replay file e, from the cache when the
 // file has not changed. A file that cannot be read is logged when it is
 // first found so, not at every listing.
-func (x *replayIndex) get(s *Server, e replay.DirEntry) (replayJSON, error) {
+func (x *replayIndex) get(s *Server, e replay.DirEntry) (ReplaySummary, error) {
 	x.mu.Lock()
 	c, ok := x.cache[e.ID]
 	x.mu.Unlock()
@@ -213,16 +215,16 @@ func (x *replayIndex) get(s *Server, e replay.DirEntry) (replayJSON, error) {
 }
 
 // load reads the summary of replay id.
-func (x *replayIndex) load(dir *replay.Dir, id string) (replayJSON, error) {
+func (x *replayIndex) load(dir *replay.Dir, id string) (ReplaySummary, error) {
 	x.open.Lock()
 	defer x.open.Unlock()
 	rd, err := dir.OpenWith(id, replay.ReadOptions{Pace: runtime.Gosched})
 	if err != nil {
-		return replayJSON{}, err
+		return ReplaySummary{}, err
 	}
 	info := rd.Info()
 	rd.Close()
-	j := replayJSON{ID: id, Match: info.MatchID, Map: info.Map, Started: info.Start.UTC(),
+	j := ReplaySummary{ID: id, Match: info.MatchID, Map: info.Map, Started: info.Start.UTC(),
 		DurationS: info.Duration.Seconds(), Ticks: info.Ticks, Size: info.Size, Recovered: info.Recovered,
 		Players: []string{}}
 	for _, p := range info.Players {

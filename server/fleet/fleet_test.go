@@ -254,7 +254,7 @@ func TestReplaysAreStoredAndServed(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	a.StoreReplay(path, server.FleetReplay{ID: "m1-x", Match: "m1", Map: "arena", Players: []string{"ada"}, Started: time.Now().UTC()})
+	a.StoreReplay(path, server.FleetReplay{ReplaySummary: server.ReplaySummary{ID: "m1-x", Match: "m1", Map: "arena", Players: []string{"ada"}, Started: time.Now().UTC()}})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := a.uploads.wait(ctx); err != nil {
