@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -164,24 +165,24 @@ const maxEntry = 4 << 10
 // Matches lists the fleet's matches, ordered by id.
 func (f *Fleet) Matches() []server.FleetMatch {
 	f.mu.Lock()
-	out := make([]server.FleetMatch, 0, len(f.matches))
-	for _, m := range f.matches {
-		out = append(out, m)
-	}
-	f.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
+	defer f.mu.Unlock()
+	return byID(f.matches)
 }
 
 // Nodes lists the fleet's live nodes, ordered by id.
 func (f *Fleet) Nodes() []server.FleetNode {
 	f.mu.Lock()
-	out := make([]server.FleetNode, 0, len(f.nodes))
-	for _, n := range f.nodes {
-		out = append(out, n)
+	defer f.mu.Unlock()
+	return byID(f.nodes)
+}
+
+// byID returns the entries of a local copy of the directory, which is
+// keyed by their ids, in the order of their ids.
+func byID[T any](entries map[string]T) []T {
+	out := make([]T, 0, len(entries))
+	for _, id := range slices.Sorted(maps.Keys(entries)) {
+		out = append(out, entries[id])
 	}
-	f.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
 
