@@ -351,12 +351,8 @@ func (s *shell) leave(why string) {
 	if s.play == nil {
 		return
 	}
-	s.lastStatus = s.link.Status()
-	s.link.Close()
-	s.stopServer()
-	s.play.release()
-	s.play, s.link, s.menuOpen = nil, nil, false
-	s.menu.SetInGame(false)
+	s.closeMatch()
+	s.menuOpen = false
 	s.menu.Open(s.back)
 	if why != "" {
 		s.menu.Notify(why, true)
@@ -406,13 +402,20 @@ func (s *shell) updateTakeOver(frame int) {
 
 // endTakeOver leaves a match taken over and goes back to the viewer.
 func (s *shell) endTakeOver() {
+	s.closeMatch()
+	s.takeover = false
+	s.snd.director.Reset()
+}
+
+// closeMatch closes the match shown: its link (keeping its last status),
+// its practice server and what the game screen holds.
+func (s *shell) closeMatch() {
 	s.lastStatus = s.link.Status()
 	s.link.Close()
 	s.stopServer()
 	s.play.release()
-	s.play, s.link, s.takeover = nil, nil, false
+	s.play, s.link = nil, nil
 	s.menu.SetInGame(false)
-	s.snd.director.Reset()
 }
 
 // stopServer stops the practice server, if one runs.
