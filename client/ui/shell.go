@@ -159,6 +159,9 @@ type shell struct {
 	// (T), and leaving it goes back to it.
 	watch    *watchScene
 	takeover bool
+	// listing brings the replays to choose from while they are read,
+	// off the game loop (listReplays).
+	listing chan viewer.AppOptions
 
 	last       *game.Model // the last match played
 	lastStatus link.Status // its link's, when it was left
@@ -221,6 +224,7 @@ func (s *shell) name() string {
 func (s *shell) Update(frame, w, h int) (quit bool) {
 	s.w, s.h = w, h
 	s.in.read(frame)
+	s.replaysListed()
 	switch {
 	case s.takeover:
 		s.updateTakeOver(frame)
@@ -290,7 +294,7 @@ func (s *shell) updateMenu() {
 		s.stop = nil
 		s.startGame(req.Server.WS, req.Match, req.Server.WS, s.name())
 	case menu.Watch:
-		s.openWatch()
+		s.listReplays()
 	case menu.Resume:
 		s.menuOpen = false
 	case menu.Leave:
@@ -428,12 +432,46 @@ func (s *shell) stopServer() {
 	}
 }
 
-// openWatch shows the replays to choose from.
-func (s *shell) openWatch() {
-	var ao viewer.AppOptions
-	if s.o.Replays != nil {
-		ao = s.o.Replays()
+// listReplays starts reading the replays to choose from. Each file's
+// header is opened, which takes most of a second with a few hundred
+// replays: it is done off the game loop, and replaysListed opens the
+// list when it is read.
+func (s *shell) listReplays() {
+	if s.listing != nil {
+		return // being read
 	}
+	list := s.o.Replays
+	ch := make(chan viewer.AppOptions, 1)
+	go func() {
+		var ao viewer.AppOptions
+		if list != nil {
+			ao = list()
+		}
+		ch <- ao
+	}()
+	s.listing = ch
+	s.menu.Notify("reading the replays…", false)
+}
+
+// replaysListed opens the replays read by listReplays once they are,
+// unless a match or the viewer has been opened meanwhile.
+func (s *shell) replaysListed() {
+	if s.listing == nil {
+		return
+	}
+	select {
+	case ao := <-s.listing:
+		s.listing = nil
+		s.menu.Notify("", false)
+		if s.play == nil && s.watch == nil {
+			s.openWatch(ao)
+		}
+	default:
+	}
+}
+
+// openWatch shows the replays to choose from.
+func (s *shell) openWatch(ao viewer.AppOptions) {
 	app := viewer.NewApp(ao)
 	ws, err := newWatchScene(app, nil, s.o.Frames <= 0, s.w, s.h)
 	if err != nil {
